@@ -1,0 +1,363 @@
+/*
+ * pfipc.h — processes that call each other through page faults.
+ *
+ * This header is the whole public contract of libpfipc. Everything else is
+ * hidden (built with -fvisibility=hidden and a linker version script).
+ *
+ * Error convention (one, used everywhere):
+ *   - Every function that can fail returns 0 (or a non-negative count) on
+ *     success and a negative errno value on failure. None of them sets errno.
+ *   - A call made through an import (a plain C call that faults) cannot return
+ *     an error code of its own: when it fails, the caller sees rax, rdx, xmm0
+ *     and xmm1 all zero, and pf_errno() returns the negative errno value.
+ *     Every call through an import sets pf_errno(): 0 when it succeeded.
+ *
+ * Error values used by pfipc (see each function for which it returns):
+ *   -EINVAL     a bad argument (NULL pointer, malformed name, bad flags)
+ *   -ENOENT     no process exports that name (and the import is not lazy)
+ *   -EEXIST     the name, or its namespace, is already exported by another
+ *               process
+ *   -ENOSPC     a fixed table is full (processes, imports, names, messages)
+ *   -ENOMEM     memory could not be allocated
+ *   -ESRCH      the process serving the call has stopped, or is stopping
+ *   -EPERM      the calling process may not use that import or object
+ *   -EMSGSIZE   a buffer argument is longer than its export declared
+ *   -EBUSY      the thread is already part of a process
+ *   -EDEADLK    waiting for the call would never end (a cycle of waits)
+ *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
+ *   -EOWNERDEAD the process serving the call crashed while it was queued or
+ *               running
+ *
+ * Thread safety: every function may be called from any thread. A thread that
+ * makes calls through imports must belong to a process (pf_process_create's
+ * threads do; other threads call pf_process_join_self or pf_thread_attach).
+ */
+#ifndef PFIPC_H
+#define PFIPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library is built with hidden visibility; what this header declares is
+ * what it exports. */
+#pragma GCC visibility push(default)
+
+#define PFIPC_VERSION_MAJOR 0
+#define PFIPC_VERSION_MINOR 1
+
+/* A simulated process: a name, one or more threads, a FIFO call queue, an
+ * export table and an import table. Opaque; owned by the library. */
+typedef struct pf_process pf_process;
+
+/* One import of one process: a slot in that process's import table and a
+ * gate address. Opaque; owned by the process that made it. */
+typedef struct pf_import pf_import;
+
+/* ------------------------------------------------------------------------ */
+/* Library                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_init - reserve the arena and install the fault handler.
+ *
+ * SYNOPSIS   int pf_init(void);
+ * DESCRIPTION
+ *   Reserves pfipc's PROT_NONE arena (gates and import tables) and installs
+ *   one SIGSEGV handler (SA_SIGINFO | SA_ONSTACK). Whatever SIGSEGV handler
+ *   the program had installed before is remembered: faults outside the arena
+ *   are passed to it, or get the default action if there was none.
+ *   Called implicitly by every function that needs it; calling it again is
+ *   harmless. Install your own SIGSEGV handler *before* pfipc's if you want
+ *   it to see faults outside the arena.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -ENOMEM  the arena could not be reserved.
+ */
+int pf_init(void);
+
+/* ------------------------------------------------------------------------ */
+/* Processes                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Options for pf_process_create. Zero-initialise, then set what you need;
+ * every zero field means "the default". */
+typedef struct pf_process_options {
+	/* Threads serving the process's queue. 0 means 1. Only exports flagged
+	 * PF_EXPORT_REENTRANT run on more than one of them at once. */
+	unsigned threads;
+	/* Restart policy after a crash: PF_RESTART_NEVER (default) or
+	 * PF_RESTART_ALWAYS. */
+	unsigned restart;
+	/* Deadline for every synchronous call this process makes, in
+	 * nanoseconds. 0 means none. An import's own deadline wins. */
+	int64_t call_timeout_ns;
+	/* How long a call through a lazy import waits for its export to appear,
+	 * in nanoseconds. 0 means 1 second. */
+	int64_t bind_timeout_ns;
+} pf_process_options;
+
+#define PF_RESTART_NEVER  0u
+#define PF_RESTART_ALWAYS 1u
+
+/* The function a process runs on its own thread before it serves calls:
+ * register exports and imports here. Return 0 to start serving, or a
+ * negative errno value to make pf_process_create fail with it. */
+typedef int (*pf_init_fn)(void *arg);
+
+/*
+ * pf_process_create - start a simulated process.
+ *
+ * SYNOPSIS
+ *   int pf_process_create(pf_process **out, const char *name,
+ *                         const pf_process_options *opts,
+ *                         pf_init_fn init, void *arg);
+ * DESCRIPTION
+ *   Starts a process named NAME (1 to 31 characters, [A-Za-z0-9_-]) with its
+ *   own thread(s). INIT(ARG) runs on the new thread first; pf_process_create
+ *   returns after INIT has returned, so its exports exist by then. OPTS may
+ *   be NULL for the defaults. The process then serves its queue until
+ *   pf_process_stop.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL bad name or NULL OUT/INIT; -ENOSPC too many processes
+ *         (at most 1024 over the life of the program); -ENOMEM; -EAGAIN a
+ *         thread could not be started; any negative value INIT returned.
+ */
+int pf_process_create(pf_process **out, const char *name,
+		      const pf_process_options *opts, pf_init_fn init,
+		      void *arg);
+
+/*
+ * pf_process_join_self - make the calling thread a new process.
+ *
+ * SYNOPSIS  int pf_process_join_self(pf_process **out, const char *name);
+ * DESCRIPTION
+ *   The calling thread becomes the only thread of a new process (typically a
+ *   client: main). It serves its process's queue only while it waits for a
+ *   call of its own to return, or inside pf_process_serve.
+ * RETURN VALUE  0 and *OUT set (OUT may be NULL), or a negative errno value.
+ * ERRORS  -EBUSY the thread already belongs to a process; as
+ *         pf_process_create otherwise.
+ */
+int pf_process_join_self(pf_process **out, const char *name);
+
+/*
+ * pf_thread_attach - add the calling thread to an existing process.
+ *
+ * SYNOPSIS  int pf_thread_attach(pf_process *p);
+ * DESCRIPTION
+ *   The thread makes calls as P (pf_self() == P inside it) but does not serve
+ *   P's queue except while it waits for one of its own calls. Detach with
+ *   pf_thread_detach before the thread exits.
+ * ERRORS  -EINVAL P is NULL; -EBUSY already attached; -ENOSPC P has 64
+ *         threads; -ESRCH P has stopped.
+ */
+int pf_thread_attach(pf_process *p);
+
+/*
+ * pf_thread_detach - undo pf_thread_attach or pf_process_join_self.
+ *
+ * SYNOPSIS  int pf_thread_detach(void);
+ * DESCRIPTION
+ *   The calling thread leaves its process. When it was the process made by
+ *   pf_process_join_self and no other thread is left, the process stops.
+ * ERRORS  -EINVAL the thread belongs to no process, or is one of the
+ *         threads pf_process_create started.
+ */
+int pf_thread_detach(void);
+
+/*
+ * pf_process_serve - serve the calling thread's process until it stops.
+ *
+ * SYNOPSIS  int pf_process_serve(void);
+ * DESCRIPTION  For a process made with pf_process_join_self: serve its queue
+ *   on this thread until pf_process_stop is called on it.
+ * ERRORS  -EINVAL the thread belongs to no process.
+ */
+int pf_process_serve(void);
+
+/*
+ * pf_process_stop - ask a process to stop.
+ *
+ * SYNOPSIS  int pf_process_stop(pf_process *p);
+ * DESCRIPTION
+ *   New calls to P fail at once with -ESRCH. Calls already queued are still
+ *   served; then P's threads leave and its exports are withdrawn (a later
+ *   call through an import of them fails with -ESRCH). Returns without
+ *   waiting; pf_process_join waits.
+ * ERRORS  -EINVAL P is NULL.
+ */
+int pf_process_stop(pf_process *p);
+
+/*
+ * pf_process_join - wait until a stopped process's threads have ended.
+ *
+ * SYNOPSIS  int pf_process_join(pf_process *p);
+ * DESCRIPTION
+ *   Waits for the threads pf_process_create started. P stays a valid handle
+ *   (its name and state can still be read); it is never reused.
+ * ERRORS  -EINVAL P is NULL, or it is the caller's own process; -EDEADLK the
+ *         calling thread is one of P's threads.
+ */
+int pf_process_join(pf_process *p);
+
+/* pf_self - the process whose code is running on this thread (inside an
+ * export: the server), or NULL if the thread belongs to no process. */
+pf_process *pf_self(void);
+
+/* pf_process_name - the process's name; never NULL for a valid P. */
+const char *pf_process_name(const pf_process *p);
+
+/* pf_process_find - the running process named NAME, or NULL. */
+pf_process *pf_process_find(const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Exports                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Export flags. */
+#define PF_EXPORT_REENTRANT (1u << 0) /* may run on several threads at once */
+#define PF_EXPORT_MIGRATE   (1u << 1) /* run on the caller's thread (LRPC) */
+#define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import */
+
+/* Most bytes of stack arguments one call may carry. */
+#define PF_MAX_STACK_BYTES 512u
+
+/*
+ * pf_export - export a function of the calling process under a name.
+ *
+ * SYNOPSIS
+ *   int pf_export(const char *name, void *fn, size_t stack_bytes,
+ *                 unsigned flags);
+ * DESCRIPTION
+ *   NAME is qualified, "namespace.function" ("math.add"): each part 1 to 63
+ *   characters of [A-Za-z0-9_]. The namespace belongs to the first process
+ *   that exports into it; other processes may not export into it.
+ *   STACK_BYTES is how many bytes of arguments the function takes on the
+ *   stack beyond the registers (System V x86-64: 0 unless it has more than
+ *   6 integer or 8 floating arguments, a struct passed in memory, or a long
+ *   double); a multiple of 8, at most PF_MAX_STACK_BYTES.
+ *   FN is called with exactly the caller's argument registers (rdi, rsi,
+ *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
+ *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
+ *   st0 when it returns a long double) go back to the caller.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL malformed name, bad flags, bad STACK_BYTES, or the thread
+ *         belongs to no process; -EEXIST name or namespace taken; -ENOSPC.
+ */
+int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags);
+
+/* Where an argument lives in the System V x86-64 call: one of the six
+ * integer registers, or an 8-byte word of the stack-argument area. */
+#define PF_ARG_REG(n)   ((unsigned)(n))        /* 0 = rdi ... 5 = r9 */
+#define PF_ARG_STACK(w) (6u + (unsigned)(w))   /* w-th 8-byte word */
+
+#define PF_BUF_IN    1u /* copied to the server before the call */
+#define PF_BUF_OUT   2u /* copied back to the caller after it */
+#define PF_BUF_INOUT 3u
+
+/* A pointer argument whose bytes pfipc copies, so that the server never
+ * reads or writes the caller's memory. The server sees a pointer to memory
+ * it owns for the duration of the call. */
+typedef struct pf_buffer_param {
+	unsigned ptr_arg;  /* PF_ARG_REG / PF_ARG_STACK of the pointer */
+	unsigned len_arg;  /* ... of its length (an integer, in bytes) */
+	unsigned dir;      /* PF_BUF_IN, PF_BUF_OUT or PF_BUF_INOUT */
+	unsigned len_size; /* bytes of the length's type: 4, or 8 (0 means 8);
+			      a 4-byte length is read as unsigned */
+	size_t max_len;    /* a longer length fails the call with -EMSGSIZE */
+} pf_buffer_param;
+
+#define PF_MAX_BUFFER_PARAMS 8u
+
+/*
+ * pf_export_buffers - export a function whose pointer arguments are copied.
+ *
+ * SYNOPSIS
+ *   int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
+ *                         unsigned flags, const pf_buffer_param *bufs,
+ *                         unsigned nbufs);
+ * DESCRIPTION  As pf_export, and for each of the NBUFS (at most
+ *   PF_MAX_BUFFER_PARAMS) buffer parameters: before FN runs, an IN or INOUT
+ *   buffer's bytes are copied into memory owned by the server, and the
+ *   pointer argument is replaced by a pointer to that copy; after FN
+ *   returns, an OUT or INOUT buffer's bytes are copied back to the caller's
+ *   pointer. A NULL pointer stays NULL when its length is 0.
+ * ERRORS  as pf_export; -EINVAL a bad buffer description. A call whose
+ *   length exceeds max_len fails with pf_errno() == -EMSGSIZE and FN does
+ *   not run; a NULL pointer with a non-zero length fails with -EINVAL.
+ */
+int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
+		      unsigned flags, const pf_buffer_param *bufs,
+		      unsigned nbufs);
+
+/* ------------------------------------------------------------------------ */
+/* Imports                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Import flags. */
+#define PF_IMPORT_LAZY (1u << 0) /* the name need not be exported yet: the
+				    first call binds it, waiting up to the
+				    process's bind_timeout_ns */
+
+/*
+ * pf_import_create - import a name into the calling thread's process.
+ *
+ * SYNOPSIS  int pf_import_create(pf_import **out, const char *name, unsigned flags);
+ * DESCRIPTION
+ *   Gives the process a slot in its import table and a gate address. Call
+ *   the export by calling the gate as a function pointer (pf_import_gate,
+ *   PF_GATE) or through the slot (pf_import_slot, PF_SLOT): both fault, and
+ *   the fault handler turns the fault into a call on the exporting process.
+ *   Without PF_IMPORT_LAZY the name must be exported already.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL malformed name or flags, or the thread belongs to no
+ *         process; -ENOENT nobody exports NAME (and PF_IMPORT_LAZY is not
+ *         set); -ENOSPC the process has 256 imports.
+ */
+int pf_import_create(pf_import **out, const char *name, unsigned flags);
+
+/* pf_import_gate - the import's gate: an address that behaves as a
+ * function pointer to the export (calling it is the call). */
+void *pf_import_gate(const pf_import *imp);
+
+/* pf_import_slot - the import's slot in the process's import table. The
+ * slot holds the gate; reading it or calling through it faults, and the
+ * fault handler makes both behave as if the slot were ordinary memory. */
+void *const *pf_import_slot(const pf_import *imp);
+
+/* pf_import_name - the name the import was made with. */
+const char *pf_import_name(const pf_import *imp);
+
+/* PF_GATE(int(int, int), imp)  → int (*)(int, int)
+ * PF_SLOT(int(int, int), imp)  → int (*const *)(int, int); call (*slot)(..)
+ * FN_TYPE is a function type. */
+#define PF_GATE(fn_type, imp) ((__typeof__(fn_type) *)pf_import_gate(imp))
+#define PF_SLOT(fn_type, imp) \
+	((__typeof__(fn_type) *const *)pf_import_slot(imp))
+
+/* ------------------------------------------------------------------------ */
+/* Errors of calls made through imports                                      */
+/* ------------------------------------------------------------------------ */
+
+/* pf_errno - 0 if the calling thread's last call through an import
+ * succeeded, else the negative errno value it failed with. */
+int pf_errno(void);
+
+/* pf_error_message - a sentence about the calling thread's last failed call
+ * through an import (naming the processes and import involved), or "" after
+ * a success. Valid until the thread's next call. */
+const char *pf_error_message(void);
+
+/* pf_strerror - a short fixed text for one of the error values above. */
+const char *pf_strerror(int err);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PFIPC_H */

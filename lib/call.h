@@ -1,0 +1,29 @@
+/* Calls: captured in the fault handler, submitted and awaited in normal
+ * context, served on the callee's thread, completed back to the caller. */
+#ifndef PF_CALL_H
+#define PF_CALL_H
+
+#include <ucontext.h>
+#include "call_msg.h"
+
+struct pf_thread;
+struct pf_import;
+
+/* In the fault handler: take T's next message and fill it with the
+ * register image in UC and where the stack arguments are. Never fails: a
+ * problem is recorded in the message and reported by call_await.
+ * Async-signal-safe. */
+struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
+			      const ucontext_t *uc, uintptr_t stack_args);
+
+/* From the await trampoline, in normal context: bind, queue (or run, for a
+ * migrating export), wait, and write the result registers to OUT. */
+void call_await(struct call_msg *m, struct call_result *out);
+
+/* On a thread of the callee: run M and complete it. */
+void call_serve(struct pf_thread *t, struct call_msg *m);
+
+/* Complete M with ERR without running it. */
+void call_fail(struct call_msg *m, int err);
+
+#endif

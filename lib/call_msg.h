@@ -1,0 +1,41 @@
+/* One call in flight: filled by the fault handler (register image), finished
+ * in normal context by the await path (binding, stack bytes, queueing), run
+ * by a thread of the callee, completed back to the caller. */
+#ifndef PF_CALL_MSG_H
+#define PF_CALL_MSG_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "call_regs.h"
+
+struct pf_import;
+struct pf_process;
+struct pf_thread;
+struct export_entry;
+
+enum msg_state {
+	MSG_FILLED,    /* the handler has filled it; not yet queued */
+	MSG_QUEUED,    /* on the callee's queue */
+	MSG_RUNNING,   /* a callee thread took it */
+	MSG_DONE,      /* result or error is in; the caller may read it */
+};
+
+struct call_msg {
+	struct call_msg *next;          /* queue link */
+	_Atomic uint32_t state;         /* enum msg_state */
+	int error;                      /* 0 or a negative errno value */
+
+	struct pf_import *import;       /* what the caller called through */
+	struct pf_thread *caller;
+	struct pf_process *from;        /* the caller's identity, from its thread */
+	const uint8_t *stack_args;      /* caller's stack arguments, in place */
+	struct export_entry *entry;     /* what it is bound to */
+	struct pf_process *callee;
+	void *fn;
+	unsigned flags;                 /* the export's PF_EXPORT_* */
+
+	struct call_regs regs;
+	struct call_result result;
+};
+
+#endif

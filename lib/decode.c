@@ -1,0 +1,230 @@
+/* Capstone decoding and the decode cache.
+ *
+ * The cache is a fixed open-addressed table written and read from signal
+ * handlers on any thread, so it takes no locks: an entry is claimed with a
+ * CAS on its key, filled, then published with a release store of the RIP.
+ * Entries are never rewritten. A hit is also checked against the bytes at
+ * RIP, so code unloaded and replaced at the same address is decoded again. */
+#define _GNU_SOURCE
+#include <capstone/capstone.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decode.h"
+
+struct decoder {
+	csh cs;
+	cs_insn *insn;
+};
+
+#define CACHE_SIZE  4096u   /* entries; a power of two */
+#define CACHE_PROBE 8u
+#define KEY_CLAIMED 1u      /* never a RIP: instructions are not at 1 */
+
+struct cache_entry {
+	_Atomic uintptr_t rip;
+	struct insn insn;
+	uint8_t bytes[16];
+};
+
+static struct cache_entry cache[CACHE_SIZE];
+static atomic_bool cache_on = true;
+
+void decode_cache_enable(bool on)
+{
+	atomic_store(&cache_on, on);
+}
+
+struct decoder *decoder_open(void)
+{
+	struct decoder *dec = calloc(1, sizeof *dec);
+	if (!dec)
+		return NULL;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &dec->cs) != CS_ERR_OK) {
+		free(dec);
+		return NULL;
+	}
+	cs_option(dec->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	dec->insn = cs_malloc(dec->cs);
+	if (!dec->insn) {
+		cs_close(&dec->cs);
+		free(dec);
+		return NULL;
+	}
+	return dec;
+}
+
+void decoder_close(struct decoder *dec)
+{
+	if (!dec)
+		return;
+	cs_free(dec->insn, 1);
+	cs_close(&dec->cs);
+	free(dec);
+}
+
+/* Capstone register → index into mcontext gregs; -1 for anything that is not
+ * a 64-bit general register. */
+static int greg_of(x86_reg r)
+{
+	switch (r) {
+	case X86_REG_RAX: return REG_RAX;
+	case X86_REG_RBX: return REG_RBX;
+	case X86_REG_RCX: return REG_RCX;
+	case X86_REG_RDX: return REG_RDX;
+	case X86_REG_RSI: return REG_RSI;
+	case X86_REG_RDI: return REG_RDI;
+	case X86_REG_RBP: return REG_RBP;
+	case X86_REG_RSP: return REG_RSP;
+	case X86_REG_R8:  return REG_R8;
+	case X86_REG_R9:  return REG_R9;
+	case X86_REG_R10: return REG_R10;
+	case X86_REG_R11: return REG_R11;
+	case X86_REG_R12: return REG_R12;
+	case X86_REG_R13: return REG_R13;
+	case X86_REG_R14: return REG_R14;
+	case X86_REG_R15: return REG_R15;
+	default:          return -1;
+	}
+}
+
+/* Fill OUT's memory operand; false if it is not a plain 8-byte [mem] we can
+ * evaluate (segment overrides, vector indexes, odd sizes are refused). */
+static bool take_mem(const cs_x86_op *op, struct insn *out)
+{
+	if (op->type != X86_OP_MEM || op->size != 8)
+		return false;
+	if (op->mem.segment != X86_REG_INVALID)
+		return false;
+	if (op->mem.base == X86_REG_RIP)
+		out->base = INSN_RIP_REL;
+	else if (op->mem.base == X86_REG_INVALID)
+		out->base = INSN_NO_REG;
+	else if ((out->base = (int8_t)greg_of(op->mem.base)) < 0)
+		return false;
+	if (op->mem.index == X86_REG_INVALID)
+		out->index = INSN_NO_REG;
+	else if ((out->index = (int8_t)greg_of(op->mem.index)) < 0)
+		return false;
+	out->scale = (uint8_t)op->mem.scale;
+	out->disp = (int32_t)op->mem.disp;
+	return true;
+}
+
+static void classify(const cs_insn *ci, struct insn *out)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	memset(out, 0, sizeof *out);
+	out->kind = INSN_OTHER;
+	out->len = (uint8_t)ci->size;
+	out->dest = INSN_NO_REG;
+	if ((ci->id == X86_INS_CALL || ci->id == X86_INS_JMP) && x->op_count == 1) {
+		if (take_mem(&x->operands[0], out))
+			out->kind = ci->id == X86_INS_CALL ? INSN_CALL_MEM : INSN_JMP_MEM;
+		return;
+	}
+	if (ci->id == X86_INS_MOV && x->op_count == 2 &&
+	    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
+		int dest = greg_of(x->operands[0].reg);
+		if (dest >= 0 && take_mem(&x->operands[1], out)) {
+			out->kind = INSN_MOV_LOAD;
+			out->dest = (int8_t)dest;
+		}
+	}
+}
+
+static bool capstone_decode(struct decoder *dec, uintptr_t rip, struct insn *out)
+{
+	const uint8_t *code = (const uint8_t *)rip;
+	size_t size = 15;        /* the longest x86 instruction */
+	uint64_t addr = rip;
+	if (!cs_disasm_iter(dec->cs, &code, &size, &addr, dec->insn))
+		return false;
+	classify(dec->insn, out);
+	return true;
+}
+
+static struct cache_entry *cache_find(uintptr_t rip)
+{
+	size_t h = (rip * 0x9e3779b97f4a7c15ull) >> 52;
+	for (unsigned i = 0; i < CACHE_PROBE; i++) {
+		struct cache_entry *e = &cache[(h + i) & (CACHE_SIZE - 1)];
+		uintptr_t key = atomic_load_explicit(&e->rip, memory_order_acquire);
+		if (key == rip)
+			return memcmp(e->bytes, (const void *)rip, e->insn.len) == 0 ? e : NULL;
+		if (key == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static void cache_add(uintptr_t rip, const struct insn *in)
+{
+	size_t h = (rip * 0x9e3779b97f4a7c15ull) >> 52;
+	for (unsigned i = 0; i < CACHE_PROBE; i++) {
+		struct cache_entry *e = &cache[(h + i) & (CACHE_SIZE - 1)];
+		uintptr_t expect = 0;
+		if (!atomic_compare_exchange_strong(&e->rip, &expect, KEY_CLAIMED)) {
+			if (expect == rip)
+				return;   /* another thread got there first */
+			continue;
+		}
+		e->insn = *in;
+		memcpy(e->bytes, (const void *)rip, in->len);
+		atomic_store_explicit(&e->rip, rip, memory_order_release);
+		return;
+	}
+	/* All probes taken: this site is decoded every time. Still correct. */
+}
+
+bool decode_at(struct decoder *dec, uintptr_t rip, struct insn *out)
+{
+	bool use_cache = atomic_load_explicit(&cache_on, memory_order_relaxed);
+	if (use_cache) {
+		struct cache_entry *e = cache_find(rip);
+		if (e) {
+			*out = e->insn;
+			return true;
+		}
+	}
+	if (!capstone_decode(dec, rip, out))
+		return false;
+	if (use_cache && out->kind != INSN_OTHER)
+		cache_add(rip, out);
+	return true;
+}
+
+uintptr_t insn_operand_address(const struct insn *in, uintptr_t rip,
+			       const greg_t *gregs)
+{
+	uintptr_t ea = (uintptr_t)(intptr_t)in->disp;
+	if (in->base == INSN_RIP_REL)
+		ea += rip + in->len;
+	else if (in->base >= 0)
+		ea += (uintptr_t)gregs[in->base];
+	if (in->index >= 0)
+		ea += (uintptr_t)gregs[in->index] * in->scale;
+	return ea;
+}
+
+void decode_text(struct decoder *dec, uintptr_t rip, char *buf, size_t cap)
+{
+	const uint8_t *code = (const uint8_t *)rip;
+	size_t size = 15;
+	uint64_t addr = rip;
+	size_t n = 0;
+	buf[0] = '\0';
+	if (!dec || !cs_disasm_iter(dec->cs, &code, &size, &addr, dec->insn)) {
+		const char *s = "(undecodable)";
+		while (s[n] && n + 1 < cap) { buf[n] = s[n]; n++; }
+		buf[n] = '\0';
+		return;
+	}
+	for (const char *s = dec->insn->mnemonic; *s && n + 1 < cap; s++)
+		buf[n++] = *s;
+	if (dec->insn->op_str[0] && n + 1 < cap)
+		buf[n++] = ' ';
+	for (const char *s = dec->insn->op_str; *s && n + 1 < cap; s++)
+		buf[n++] = *s;
+	buf[n] = '\0';
+}

@@ -1,0 +1,177 @@
+/* The SIGSEGV front-end: classify the fault, turn the three call shapes
+ * into calls, refuse everything else in the arena, and pass faults outside
+ * the arena to whoever handled SIGSEGV before us.
+ *
+ * Runs in signal context on the thread's alternate stack, so it only does
+ * async-signal-safe work: arithmetic on the arena, a decode (cached, or
+ * Capstone with the thread's preallocated buffer), a copy of the register
+ * image into the thread's preallocated message, and a rewrite of the
+ * context. It never queues, locks or waits: the await trampoline does that
+ * after the signal has returned.
+ *
+ * The three shapes (System V x86-64 at -O0/-O2, gcc and clang):
+ *   call qword ptr [slot]   RIP is the CALL; we push RIP+len ourselves
+ *   jmp  qword ptr [slot]   a tail call; the return address is on the stack
+ *   mov  reg, [slot]        emulated: reg = gate, RIP += len; the CALL
+ *                           through reg that follows faults at the gate
+ *   call/jmp reg → gate     a fetch fault, RIP == si_addr; return address
+ *                           already at [RSP]
+ * In every case the caller resumes in pf_x86_await as if it had called it,
+ * with the return address on top of its stack. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <ucontext.h>
+#include "arena.h"
+#include "call.h"
+#include "decode.h"
+#include "diag.h"
+#include "fault.h"
+#include "import.h"
+#include "process.h"
+#include "registry.h"
+#include "thread.h"
+
+static struct sigaction previous;
+static struct decoder *emergency_decoder;   /* for threads with none */
+static atomic_flag emergency_taken = ATOMIC_FLAG_INIT;
+
+static void default_action(void)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGSEGV, &dfl, NULL);
+	/* Returning re-executes the instruction, which faults again and now
+	 * kills the program by SIGSEGV, exactly as without pfipc. */
+}
+
+static void pass_on(int sig, siginfo_t *si, void *uc)
+{
+	if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
+		previous.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (previous.sa_handler == SIG_DFL || previous.sa_handler == SIG_IGN) {
+		default_action();
+		return;
+	}
+	previous.sa_handler(sig);
+}
+
+/* One line on stderr naming the process, the import, the address and the
+ * instruction; then die the way the program would have died. */
+static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
+		   const struct pf_process *owner, const struct pf_import *imp,
+		   const char *what)
+{
+	struct decoder *dec = t ? t->dec : NULL;
+	if (!dec && !atomic_flag_test_and_set(&emergency_taken))
+		dec = emergency_decoder;
+	char text[160];
+	decode_text(dec, rip, text, sizeof text);
+
+	char buf[640];
+	struct diag d;
+	diag_start(&d, buf, sizeof buf);
+	diag_str(&d, "pfipc: process ");
+	diag_quoted(&d, t && t->self ? t->self->name : "(none: thread not in a pfipc process)");
+	diag_str(&d, ": ");
+	diag_str(&d, what);
+	if (imp) {
+		diag_str(&d, " import ");
+		diag_quoted(&d, imp->entry->name);
+	}
+	if (owner) {
+		diag_str(&d, " of process ");
+		diag_quoted(&d, owner->name);
+	}
+	diag_str(&d, " at ");
+	diag_hex(&d, addr);
+	diag_str(&d, ": `");
+	diag_str(&d, text);
+	diag_str(&d, "` at ");
+	diag_hex(&d, rip);
+	diag_str(&d, " (only a call through a slot or to a gate is allowed)");
+	diag_write_stderr(&d);
+	default_action();
+}
+
+static void enter_call(struct pf_thread *t, struct pf_import *imp,
+		       ucontext_t *uc, uintptr_t stack_args, uintptr_t push_ret)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct call_msg *m = call_capture(t, imp, uc, stack_args);
+	if (push_ret) {
+		g[REG_RSP] -= 8;
+		*(uint64_t *)g[REG_RSP] = push_ret;
+	}
+	g[REG_RIP] = (greg_t)(uintptr_t)pf_x86_await;
+	g[REG_RDI] = (greg_t)(uintptr_t)m;
+}
+
+static void arena_fault(ucontext_t *uc, uintptr_t addr, struct arena_place pl)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	struct pf_thread *t = pf_current;
+	struct pf_process *owner = process_by_index(pl.process);
+	struct pf_import *imp = pl.area == AREA_OTHER ? NULL : import_at(owner, pl.slot);
+
+	if (!t)
+		return refuse(t, rip, addr, owner, imp, "a thread outside every process touched");
+	if (!imp)
+		return refuse(t, rip, addr, owner, NULL,
+			      pl.area == AREA_OTHER ? "touched the middle of a slot or gate"
+						    : "touched an empty slot or gate");
+	if (pl.area == AREA_GATE) {
+		if (rip != addr)
+			return refuse(t, rip, addr, owner, imp, "read or wrote the gate of");
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+		return;
+	}
+	struct insn in;
+	if (!decode_at(t->dec, rip, &in) || in.kind == INSN_OTHER ||
+	    insn_operand_address(&in, rip, g) != addr)
+		return refuse(t, rip, addr, owner, imp, "accessed the slot of");
+	switch (in.kind) {
+	case INSN_MOV_LOAD:
+		g[in.dest] = (greg_t)imp->gate;
+		g[REG_RIP] = (greg_t)(rip + in.len);
+		return;
+	case INSN_CALL_MEM:
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], rip + in.len);
+		return;
+	case INSN_JMP_MEM:
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+		return;
+	}
+}
+
+static void on_sigsegv(int sig, siginfo_t *si, void *ucv)
+{
+	uintptr_t addr = (uintptr_t)si->si_addr;
+	struct arena_place pl = arena_classify(addr);
+	if (pl.area == AREA_OUTSIDE) {
+		pass_on(sig, si, ucv);
+		return;
+	}
+	int saved_errno = errno;
+	arena_fault(ucv, addr, pl);
+	errno = saved_errno;
+}
+
+int fault_install(void)
+{
+	emergency_decoder = decoder_open();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigsegv;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &previous) != 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,63 @@
+#include <errno.h>
+#include <string.h>
+#include "import.h"
+#include "process.h"
+#include "registry.h"
+#include "thread.h"
+
+struct pf_import *import_at(struct pf_process *p, unsigned slot)
+{
+	if (!p || slot >= ARENA_MAX_IMPORTS)
+		return NULL;
+	struct pf_import *imp = &p->imports[slot];
+	return atomic_load_explicit(&imp->in_use, memory_order_acquire) ? imp : NULL;
+}
+
+int pf_import_create(pf_import **out, const char *name, unsigned flags)
+{
+	struct pf_thread *t = pf_current;
+	if (!out || !t || !registry_name_valid(name) ||
+	    strlen(name) >= REGISTRY_NAME_MAX || (flags & ~PF_IMPORT_LAZY))
+		return -EINVAL;
+	struct pf_process *p = t->self;
+	struct export_entry *e = registry_lookup(name, flags & PF_IMPORT_LAZY);
+	if (!e)
+		return (flags & PF_IMPORT_LAZY) ? -ENOSPC : -ENOENT;
+	if (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner))
+		return -ENOENT;
+
+	pthread_mutex_lock(&p->imports_lock);
+	int rc = -ENOSPC;
+	for (unsigned i = 0; i < ARENA_MAX_IMPORTS; i++) {
+		struct pf_import *imp = &p->imports[i];
+		if (atomic_load(&imp->in_use))
+			continue;
+		imp->owner = p;
+		imp->slot = i;
+		imp->flags = flags;
+		imp->entry = e;
+		imp->gate = arena_gate(p->index, i);
+		imp->slot_addr = arena_slot(p->index, i);
+		atomic_store_explicit(&imp->in_use, true, memory_order_release);
+		*out = imp;
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&p->imports_lock);
+	return rc;
+}
+
+void *pf_import_gate(const pf_import *imp)
+{
+	return imp ? (void *)imp->gate : NULL;
+}
+
+void *const *pf_import_slot(const pf_import *imp)
+{
+	return imp ? (void *const *)imp->slot_addr : NULL;
+}
+
+const char *pf_import_name(const pf_import *imp)
+{
+	return imp ? imp->entry->name : "";
+}

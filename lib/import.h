@@ -1,0 +1,24 @@
+/* Imports: a process's slot and gate for one name. */
+#ifndef PF_IMPORT_H
+#define PF_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pf_process;
+struct export_entry;
+
+struct pf_import {
+	struct pf_process *owner;
+	unsigned slot;
+	unsigned flags;               /* PF_IMPORT_* */
+	struct export_entry *entry;   /* never NULL once in use */
+	uintptr_t gate;
+	uintptr_t slot_addr;
+	_Atomic bool in_use;          /* published last: the handler reads it */
+};
+
+/* The import living at slot SLOT of process P, or NULL. Handler-safe. */
+struct pf_import *import_at(struct pf_process *p, unsigned slot);
+
+#endif

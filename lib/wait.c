@@ -1,0 +1,125 @@
+/* Spin-then-futex hand-off.
+ *
+ * The spin budget adapts per thread: a wait that ended while spinning
+ * doubles it (up to SPIN_MAX), one that had to sleep halves it. So a thread
+ * whose partner answers within a microsecond never sleeps, and threads on an
+ * oversubscribed machine quickly stop burning the cores their partners need.
+ * On a single CPU spinning can only delay the partner, so it is off.
+ *
+ * Ordering (Dekker): the waiter publishes `sleeping` (and its idle bit),
+ * then reads `wake`, then checks the condition; a notifier makes the
+ * condition true, then bumps `wake`, then reads `sleeping`. All seq_cst, so
+ * either the waiter sees the condition or the notifier sees the sleeper. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "process.h"
+#include "thread.h"
+#include "wait.h"
+
+#define SPIN_MIN 16u
+#define SPIN_MAX 8192u
+
+static int spin_allowed = -1;
+
+static bool can_spin(void)
+{
+	if (spin_allowed < 0)
+		spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	return spin_allowed;
+}
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t seen,
+		       const struct timespec *deadline)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, seen, deadline,
+		NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static bool spin(struct pf_thread *t, wait_ready_fn ready, void *ctx)
+{
+	if (!can_spin())
+		return false;
+	unsigned budget = t->spin_budget;
+	for (unsigned i = 0; i < budget; i++) {
+		if (ready(ctx)) {
+			t->spin_budget = budget * 2 > SPIN_MAX ? SPIN_MAX : budget * 2;
+			return true;
+		}
+		__builtin_ia32_pause();
+	}
+	t->spin_budget = budget / 2 < SPIN_MIN ? SPIN_MIN : budget / 2;
+	return false;
+}
+
+bool wait_until(struct pf_thread *t, wait_ready_fn ready, void *ctx,
+		struct pf_process *serve, const struct timespec *deadline)
+{
+	if (ready(ctx) || spin(t, ready, ctx))
+		return true;
+	uint64_t bit = 1ull << t->index;
+	for (;;) {
+		atomic_store(&t->sleeping, 1);
+		if (serve)
+			atomic_fetch_or(&serve->idle_mask, bit);
+		uint32_t seen = atomic_load(&t->wake);
+		bool ok = ready(ctx);
+		if (!ok)
+			futex_wait(&t->wake, seen, deadline);
+		if (serve)
+			atomic_fetch_and(&serve->idle_mask, ~bit);
+		atomic_store(&t->sleeping, 0);
+		if (ok || ready(ctx))
+			return true;
+		if (deadline && deadline_passed(deadline))
+			return false;
+	}
+}
+
+void thread_notify(struct pf_thread *t)
+{
+	atomic_fetch_add(&t->wake, 1);
+	if (atomic_load(&t->sleeping))
+		futex_wake(&t->wake);
+}
+
+void process_notify_idle(struct pf_process *p)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	uint64_t idle = atomic_load(&p->idle_mask);
+	if (!idle)
+		return;
+	struct pf_thread *t = atomic_load(&p->threads[__builtin_ctzll(idle)]);
+	if (t)
+		thread_notify(t);
+}
+
+struct timespec deadline_after(int64_t ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ns / 1000000000;
+	ts.tv_nsec += ns % 1000000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+bool deadline_passed(const struct timespec *d)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > d->tv_sec ||
+	       (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+}

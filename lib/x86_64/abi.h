@@ -1,0 +1,35 @@
+/*
+ * Offsets shared by C and the assembly in this directory.
+ *
+ * Included by both: C checks every number with _Static_assert against
+ * offsetof (call_regs.h), so neither side can drift from the other.
+ */
+#ifndef PF_X86_64_ABI_H
+#define PF_X86_64_ABI_H
+
+/* struct call_regs: the argument register image of one call. */
+#define REGS_GPR        0   /* rdi, rsi, rdx, rcx, r8, r9: 6 x 8 bytes */
+#define REGS_RAX        48  /* al = vector registers used (variadic calls) */
+#define REGS_STACK_LEN  56  /* bytes of stack arguments, a multiple of 8 */
+#define REGS_XMM        64  /* xmm0..xmm7: 8 x 16 bytes */
+#define REGS_STACK      192 /* the stack arguments themselves */
+
+/* struct call_result: what the callee leaves in its return registers. */
+#define RESULT_RAX      0
+#define RESULT_RDX      8
+#define RESULT_XMM0     16
+#define RESULT_XMM1     32
+#define RESULT_ST0      48  /* 80-bit x87 value, when HAS_ST0 */
+#define RESULT_HAS_ST0  64
+#define RESULT_SIZE     80
+
+/* The await trampoline keeps a call_result on its own stack: RESULT_SIZE
+ * plus 8 so that the C call it makes sees a 16-byte aligned stack (it is
+ * entered like a function, with rsp = 8 mod 16). */
+#define AWAIT_FRAME     (RESULT_SIZE + 8)
+
+/* x87 status word condition bits C3..C0 after FXAM; "empty" is C3=1, C0=1. */
+#define X87_CC_MASK     0x4700
+#define X87_CC_EMPTY    0x4100
+
+#endif
