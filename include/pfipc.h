@@ -35,6 +35,7 @@
 #ifndef PFIPC_H
 #define PFIPC_H
 
+#include <errno.h>   /* the error values below */
 #include <stddef.h>
 #include <stdint.h>
 

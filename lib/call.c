@@ -6,7 +6,6 @@
  * arguments, queueing on the callee, and waiting — while waiting, a thread
  * that belongs to a process serves calls queued on its own process, so a
  * callee can call back into its caller without a second thread. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

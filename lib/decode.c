@@ -5,7 +5,6 @@
  * CAS on its key, filled, then published with a release store of the RIP.
  * Entries are never rewritten. A hit is also checked against the bytes at
  * RIP, so code unloaded and replaced at the same address is decoded again. */
-#define _GNU_SOURCE
 #include <capstone/capstone.h>
 #include <stdatomic.h>
 #include <stdlib.h>

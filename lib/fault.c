@@ -18,7 +18,6 @@
  *                           already at [RSP]
  * In every case the caller resumes in pf_x86_await as if it had called it,
  * with the return address on top of its stack. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,33 +31,25 @@
 #include "import.h"
 #include "process.h"
 #include "registry.h"
+#include "signals.h"
 #include "thread.h"
 
-static struct sigaction previous;
 static struct decoder *emergency_decoder;   /* for threads with none */
 static atomic_flag emergency_taken = ATOMIC_FLAG_INIT;
 
-static void default_action(void)
-{
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGSEGV, &dfl, NULL);
-	/* Returning re-executes the instruction, which faults again and now
-	 * kills the program by SIGSEGV, exactly as without pfipc. */
-}
-
+/* A fault that is not pfipc's goes where it would have gone without us. */
 static void pass_on(int sig, siginfo_t *si, void *uc)
 {
-	if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
-		previous.sa_sigaction(sig, si, uc);
+	const struct sigaction *theirs = signals_program_handler();
+	if (theirs->sa_flags & SA_SIGINFO) {
+		theirs->sa_sigaction(sig, si, uc);
 		return;
 	}
-	if (previous.sa_handler == SIG_DFL || previous.sa_handler == SIG_IGN) {
-		default_action();
+	if (theirs->sa_handler == SIG_DFL || theirs->sa_handler == SIG_IGN) {
+		signals_die_by_default();
 		return;
 	}
-	previous.sa_handler(sig);
+	theirs->sa_handler(sig);
 }
 
 /* One line on stderr naming the process, the import, the address and the
@@ -70,8 +61,9 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 	struct decoder *dec = t ? t->dec : NULL;
 	if (!dec && !atomic_flag_test_and_set(&emergency_taken))
 		dec = emergency_decoder;
-	char text[160];
-	decode_text(dec, rip, text, sizeof text);
+	char text[160] = "jump to the gate";
+	if (arena_classify(rip).area == AREA_OUTSIDE)   /* never read the arena */
+		decode_text(dec, rip, text, sizeof text);
 
 	char buf[640];
 	struct diag d;
@@ -96,7 +88,7 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 	diag_hex(&d, rip);
 	diag_str(&d, " (only a call through a slot or to a gate is allowed)");
 	diag_write_stderr(&d);
-	default_action();
+	signals_die_by_default();
 }
 
 static void enter_call(struct pf_thread *t, struct pf_import *imp,
@@ -166,12 +158,5 @@ static void on_sigsegv(int sig, siginfo_t *si, void *ucv)
 int fault_install(void)
 {
 	emergency_decoder = decoder_open();
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_sigsegv;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &previous) != 0)
-		return -errno;
-	return 0;
+	return signals_install(on_sigsegv);
 }

@@ -1,5 +1,4 @@
 /* Library set-up, exports, and the per-thread error of import calls. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

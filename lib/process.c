@@ -1,5 +1,4 @@
 /* Process lifecycle and the call queue. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,6 @@
  * then reads `wake`, then checks the condition; a notifier makes the
  * condition true, then bumps `wake`, then reads `sleeping`. All seq_cst, so
  * either the waiter sees the condition or the notifier sees the sleeper. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdatomic.h>

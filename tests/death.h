@@ -1,0 +1,52 @@
+/* Death tests: run a function in a forked child and report how it died and
+ * what it wrote on stderr. */
+#ifndef PF_TEST_DEATH_H
+#define PF_TEST_DEATH_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct death {
+	int signal;     /* 0 if it exited */
+	int status;     /* exit status if it exited */
+	char err[4096]; /* what it wrote on stderr */
+};
+
+static inline struct death run_child(void (*fn)(void))
+{
+	struct death d;
+	memset(&d, 0, sizeof d);
+	int fds[2];
+	if (pipe(fds) != 0)
+		abort();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		/* The test framework's SIGSEGV handler would catch the
+		 * death we are looking for; the child dies the plain way. */
+		signal(SIGSEGV, SIG_DFL);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(fds[0], d.err + n, sizeof d.err - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status))
+		d.signal = WTERMSIG(status);
+	else
+		d.status = WEXITSTATUS(status);
+	return d;
+}
+
+#endif
