@@ -89,8 +89,11 @@ typedef struct pf_process_options {
 	/* Threads serving the process's queue. 0 means 1. Only exports flagged
 	 * PF_EXPORT_REENTRANT run on more than one of them at once. */
 	unsigned threads;
-	/* Restart policy after a crash: PF_RESTART_NEVER (default) or
-	 * PF_RESTART_ALWAYS. */
+	/* Restart policy after a crash: PF_RESTART_NEVER (default): the
+	 * process is dead; PF_RESTART_ALWAYS: its init runs again on the same
+	 * thread, its exports are bound again, and importers' later calls
+	 * reach the new incarnation. Calls made meanwhile fail with
+	 * -EOWNERDEAD. */
 	unsigned restart;
 	/* Deadline for every synchronous call this process makes, in
 	 * nanoseconds. 0 means none. An import's own deadline wins. */
@@ -299,9 +302,14 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 /* ------------------------------------------------------------------------ */
 
 /* Import flags. */
-#define PF_IMPORT_LAZY (1u << 0) /* the name need not be exported yet: the
-				    first call binds it, waiting up to the
-				    process's bind_timeout_ns */
+#define PF_IMPORT_LAZY   (1u << 0) /* the name need not be exported yet: the
+				      first call binds it, waiting up to the
+				      process's bind_timeout_ns */
+#define PF_IMPORT_ASYNC  (1u << 1) /* a call returns at once; its return
+				      value (a uint64_t) is a ticket for
+				      pf_wait */
+#define PF_IMPORT_ONEWAY (1u << 2) /* a call returns 0 at once; nothing
+				      comes back */
 
 /*
  * pf_import_create - import a name into the calling thread's process.
@@ -331,6 +339,72 @@ void *const *pf_import_slot(const pf_import *imp);
 
 /* pf_import_name - the name the import was made with. */
 const char *pf_import_name(const pf_import *imp);
+
+/*
+ * pf_import_set_timeout - a deadline for every synchronous call through IMP.
+ *
+ * SYNOPSIS  int pf_import_set_timeout(pf_import *imp, int64_t ns);
+ * DESCRIPTION  A call not answered within NS nanoseconds fails with
+ *   -ETIMEDOUT; if the callee is still running it, the reply is discarded
+ *   when it comes (out-buffers are not copied back). 0 removes the
+ *   import's own deadline (the process's call_timeout_ns applies).
+ * ERRORS  -EINVAL IMP is NULL or NS is negative.
+ */
+int pf_import_set_timeout(pf_import *imp, int64_t ns);
+
+/* ------------------------------------------------------------------------ */
+/* Asynchronous calls                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The return registers of a finished asynchronous call. */
+typedef struct pf_result {
+	uint64_t rax, rdx;        /* integers, pointers, small structs */
+	double xmm0[2], xmm1[2];  /* xmm0[0]: a double result */
+	float xmm0_float;         /* xmm0's low 4 bytes: a float result */
+	int has_long_double;
+	long double st0;          /* a long double result */
+} pf_result;
+
+/*
+ * pf_wait - wait for an asynchronous call's ticket.
+ *
+ * SYNOPSIS  int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out);
+ * DESCRIPTION
+ *   TICKET is what a call through a PF_IMPORT_ASYNC import returned. Waits
+ *   up to TIMEOUT_NS nanoseconds (negative: forever; 0: just look). When
+ *   the call has finished, fills OUT (may be NULL) and releases the ticket.
+ *   Only a thread of the process that made the call may wait for it.
+ * RETURN VALUE  0, or the call's own error (-ESRCH, -EOWNERDEAD, ...), or:
+ * ERRORS  -ETIMEDOUT not finished yet (the ticket stays valid); -ENOENT no
+ *         such ticket (never issued, or already collected); -EPERM the
+ *         ticket belongs to another process.
+ */
+int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out);
+
+/* ------------------------------------------------------------------------ */
+/* Death notifications                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Why a watched process went away. */
+#define PF_DIED_CRASHED 1   /* a fault in one of its exports */
+#define PF_DIED_STOPPED 2   /* pf_process_stop, or its last thread left */
+
+typedef void (*pf_death_fn)(pf_process *p, int why, void *arg);
+
+/*
+ * pf_process_watch - be told when P crashes or stops.
+ *
+ * SYNOPSIS  int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg);
+ * DESCRIPTION  FN(P, WHY, ARG) runs, in normal context, on the thread that
+ *   noticed the death, each time P crashes (also when it is then
+ *   restarted) and once when it stops. Keep it short; it must not wait for
+ *   P. At most 16 watchers per process.
+ * ERRORS  -EINVAL P or FN is NULL; -ENOSPC 16 watchers already.
+ */
+int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg);
+
+/* pf_process_crashes - how many times P has crashed so far. */
+unsigned pf_process_crashes(const pf_process *p);
 
 /* PF_GATE(int(int, int), imp)  → int (*)(int, int)
  * PF_SLOT(int(int, int), imp)  → int (*const *)(int, int); call (*slot)(..)

@@ -14,7 +14,7 @@ static uint64_t *arg_word(struct call_regs *regs, unsigned loc)
 	return off + 8 <= regs->stack_len ? (uint64_t *)(regs->stack + off) : NULL;
 }
 
-static void release(struct buffer_copies *c)
+void buffers_release(struct buffer_copies *c)
 {
 	for (unsigned i = 0; i < c->n; i++)
 		free(c->buf[i].copy);
@@ -30,23 +30,23 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 		uint64_t *ptr = arg_word(regs, b->ptr_arg);
 		uint64_t *lenw = arg_word(regs, b->len_arg);
 		if (!ptr || !lenw) {
-			release(c);
+			buffers_release(c);
 			return -EINVAL;
 		}
 		/* The ABI leaves the upper half of a 4-byte argument undefined. */
 		size_t len = b->len_size == 4 ? (uint32_t)*lenw : (size_t)*lenw;
 		if (len > b->max_len) {
-			release(c);
+			buffers_release(c);
 			return -EMSGSIZE;
 		}
 		void *user = (void *)(uintptr_t)*ptr;
 		if (!user && len) {
-			release(c);
+			buffers_release(c);
 			return -EINVAL;
 		}
 		void *copy = len ? malloc(len) : NULL;
 		if (len && !copy) {
-			release(c);
+			buffers_release(c);
 			return -ENOMEM;
 		}
 		if (b->dir & PF_BUF_IN)
@@ -63,11 +63,10 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 	return 0;
 }
 
-void buffers_copy_out(const struct export_entry *e, struct buffer_copies *c)
+void buffers_copy_out(struct buffer_copies *c)
 {
-	(void)e;
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->buf[i].dir & PF_BUF_OUT)
 			memcpy(c->buf[i].caller_ptr, c->buf[i].copy, c->buf[i].len);
-	release(c);
+	buffers_release(c);
 }

@@ -26,6 +26,9 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 		    struct buffer_copies *c);
 
 /* Copy out-buffers back to the caller and release the copies. */
-void buffers_copy_out(const struct export_entry *e, struct buffer_copies *c);
+void buffers_copy_out(struct buffer_copies *c);
+
+/* Release the copies without copying anything back. */
+void buffers_release(struct buffer_copies *c);
 
 #endif

@@ -5,10 +5,13 @@
  * runs in the caller's normal context: binding, copying the stack
  * arguments, queueing on the callee, and waiting — while waiting, a thread
  * that belongs to a process serves calls queued on its own process, so a
- * callee can call back into its caller without a second thread. */
+ * callee can call back into its caller without a second thread (as Binder
+ * does). */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "buffers.h"
 #include "call.h"
@@ -16,19 +19,23 @@
 #include "process.h"
 #include "registry.h"
 #include "thread.h"
+#include "tickets.h"
 #include "wait.h"
 
 struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
 			      const ucontext_t *uc, uintptr_t stack_args)
 {
 	/* The last message is kept to report "too deep" through. */
-	struct call_msg *m = &t->msgs[t->depth];
+	struct call_msg *m = t->slot[t->depth];
 	m->error = t->depth == THREAD_MAX_DEPTH - 1 ? -ENOSPC : 0;
 	t->depth++;
 	atomic_store_explicit(&m->state, MSG_FILLED, memory_order_relaxed);
+	m->kind = MSG_SYNC;
 	m->import = imp;
-	m->caller = t;
+	atomic_store_explicit(&m->caller, t, memory_order_relaxed);
+	m->server = NULL;
 	m->from = t->self;
+	m->detail[0] = '\0';
 	m->stack_args = (const uint8_t *)stack_args;
 
 	const greg_t *g = uc->uc_mcontext.gregs;
@@ -55,6 +62,158 @@ static void set_error(struct pf_thread *t, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- completion ---------------------------------------------------------- */
+
+static void complete(struct call_msg *m, int err)
+{
+	m->error = err;
+	if (m->kind == MSG_ONEWAY) {
+		free(m);
+		return;
+	}
+	/* Read all we need first: once DONE is visible the waiter may free
+	 * (async) or reuse (sync) the message. An async ticket may be waited
+	 * for on any thread of the caller's process, so all of them hear. */
+	enum msg_kind kind = m->kind;
+	struct pf_thread *caller = atomic_load(&m->caller);
+	struct pf_process *from = m->from;
+	uint32_t was = atomic_exchange(&m->state, MSG_DONE);
+	if (was == MSG_ABANDONED) {
+		/* The caller timed out and handed the message to us. */
+		free(m);
+		return;
+	}
+	if (kind == MSG_ASYNC)
+		process_notify_all(from);
+	else
+		thread_notify(caller);
+}
+
+void call_fail(struct call_msg *m, int err)
+{
+	complete(m, err);
+}
+
+/* ---- serving ------------------------------------------------------------- */
+
+/* Would waiting for E's serial lock close a cycle? The holder H waits for a
+ * call, served by a thread that waits for a call, ... if that chain reaches
+ * the thread that sent M, nobody can ever proceed. Names the cycle in M. */
+static bool closes_cycle(struct call_msg *m, struct pf_thread *h)
+{
+	char *buf = m->detail;
+	size_t cap = sizeof m->detail;
+	int n = snprintf(buf, cap, "deadlock: %s", m->callee->name);
+	for (int hops = 0; h && hops < 32; hops++) {
+		if (h == atomic_load(&m->caller)) {
+			snprintf(buf + n, cap - (size_t)n, " -> %s (\"%s\" is not reentrant and is busy in this cycle)",
+				 m->callee->name, m->entry->name);
+			return true;
+		}
+		struct call_msg *w = h->waiting_on;
+		if (!w || !w->callee)
+			break;
+		if (n < (int)cap)
+			n += snprintf(buf + n, cap - (size_t)n, " -> %s", w->callee->name);
+		h = atomic_load(&w->state) == MSG_RUNNING ? w->server : NULL;
+	}
+	buf[0] = '\0';
+	return false;
+}
+
+static int serial_enter(struct pf_thread *t, struct call_msg *m)
+{
+	struct export_entry *e = m->entry;
+	struct pf_thread *h = atomic_load(&e->holder);
+	if (h == t) {
+		/* Re-entered on the thread that is running it: it could only
+		 * ever wait for itself. */
+		if (!closes_cycle(m, t))
+			snprintf(m->detail, sizeof m->detail,
+				 "deadlock: \"%s\" in process %s is not reentrant and was re-entered on its own thread",
+				 e->name, m->callee->name);
+		return -EDEADLK;
+	}
+	if (h && closes_cycle(m, h))
+		return -EDEADLK;
+	pthread_mutex_lock(&e->serial);
+	atomic_store(&e->holder, t);
+	return 0;
+}
+
+static void serial_leave(struct export_entry *e)
+{
+	atomic_store(&e->holder, NULL);
+	pthread_mutex_unlock(&e->serial);
+}
+
+/* Back from the fault handler after a crash inside an export: the crash
+ * signals are still blocked (we left the handler by longjmp, not
+ * sigreturn), so unblock them for the next crash. */
+static void unblock_crash_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGSEGV);
+	sigaddset(&set, SIGBUS);
+	sigaddset(&set, SIGFPE);
+	sigaddset(&set, SIGILL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+void call_serve(struct pf_thread *t, struct call_msg *m)
+{
+	struct export_entry *e = m->entry;
+	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
+	int err = serial ? serial_enter(t, m) : 0;
+	if (err) {
+		complete(m, err);
+		return;
+	}
+	m->server = t;
+	atomic_store_explicit(&m->state, MSG_RUNNING, memory_order_relaxed);
+	struct pf_process *self = t->self, *caller = t->caller_proc;
+	t->self = m->callee;
+	t->caller_proc = m->from;
+
+	struct serve_frame f = { .m = m, .outer = t->serving };
+	bool crashed = false;
+	if (setjmp(f.recover) == 0) {
+		t->serving = &f;
+		err = buffers_copy_in(e, &m->regs, &f.copies);
+		if (!err) {
+			pf_x86_invoke(m->fn, &m->regs, &m->result);
+			uint32_t running = MSG_RUNNING;
+			if (atomic_compare_exchange_strong(&m->state, &running, MSG_FINISHING))
+				buffers_copy_out(&f.copies);
+			else
+				buffers_release(&f.copies);   /* caller gave up */
+		}
+	} else {
+		unblock_crash_signals();
+		buffers_release(&f.copies);
+		crashed = true;
+		err = -EOWNERDEAD;
+	}
+	t->serving = f.outer;
+	t->self = self;
+	t->caller_proc = caller;
+	if (serial)
+		serial_leave(e);
+	if (crashed) {
+		snprintf(m->detail, sizeof m->detail,
+			 "process %s crashed (signal %d at %#lx) in \"%s\"", m->callee->name,
+			 t->crash_signal, (unsigned long)t->crash_addr, e->name);
+		struct pf_process *dead = m->callee;
+		complete(m, err);
+		process_crashed(dead);
+		return;
+	}
+	complete(m, err);
+}
+
+/* ---- submitting ---------------------------------------------------------- */
+
 static bool bound(void *ctx)
 {
 	struct export_entry *e = ctx;
@@ -78,30 +237,54 @@ static struct pf_process *resolve(struct pf_thread *t, struct call_msg *m)
 	return atomic_load_explicit(&e->owner, memory_order_acquire);
 }
 
+static int unbound_error(struct pf_thread *t, struct call_msg *m)
+{
+	struct export_entry *e = m->import->entry;
+	struct pf_process *last = atomic_load(&e->last_owner);
+	if (last && process_crashed_last(last)) {
+		set_error(t, -EOWNERDEAD, "process %s serving \"%s\" crashed", last->name, e->name);
+		return -EOWNERDEAD;
+	}
+	if (m->import->flags & PF_IMPORT_LAZY) {
+		set_error(t, -ETIMEDOUT, "\"%s\" was not exported within the bind timeout", e->name);
+		return -ETIMEDOUT;
+	}
+	set_error(t, -ESRCH, "\"%s\" is no longer exported (its process stopped)", e->name);
+	return -ESRCH;
+}
+
+/* A heap copy of M for a call whose caller does not wait in the trampoline. */
+static struct call_msg *detach_copy(struct call_msg *m, enum msg_kind kind)
+{
+	struct call_msg *c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	memcpy(c, m, offsetof(struct call_msg, regs));
+	memcpy(&c->regs, &m->regs, offsetof(struct call_regs, stack) + m->regs.stack_len);
+	c->kind = (uint8_t)kind;
+	return c;
+}
+
 /* Everything between the fault and the queue. 0, or an error with
- * t->errmsg explaining it. */
-static int submit(struct pf_thread *t, struct call_msg *m)
+ * t->errmsg explaining it. For an async or one-way call, *OUT_TICKET gets
+ * what the caller's call returns. */
+static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 {
 	struct pf_import *imp = m->import;
+	struct export_entry *e = imp->entry;
 	if (m->error == -ENOSPC) {
 		set_error(t, -ENOSPC, "call through \"%s\" nests deeper than %u calls",
-			  imp->entry->name, THREAD_MAX_DEPTH - 1);
+			  e->name, THREAD_MAX_DEPTH - 1);
 		return -ENOSPC;
 	}
 	if (imp->owner != m->from) {
-		set_error(t, -EPERM, "process \"%s\" called through import \"%s\" of process \"%s\"",
-			  m->from->name, imp->entry->name, imp->owner->name);
+		set_error(t, -EPERM, "process %s called through import \"%s\" of process %s",
+			  m->from->name, e->name, imp->owner->name);
 		return -EPERM;
 	}
-	struct export_entry *e = imp->entry;
 	struct pf_process *callee = resolve(t, m);
-	if (!callee) {
-		int err = (imp->flags & PF_IMPORT_LAZY) ? -ETIMEDOUT : -ESRCH;
-		set_error(t, err, err == -ESRCH ? "\"%s\" is no longer exported (its process stopped)"
-						: "\"%s\" was not exported within the bind timeout",
-			  e->name);
-		return err;
-	}
+	if (!callee)
+		return unbound_error(t, m);
 	m->entry = e;
 	m->callee = callee;
 	m->fn = e->fn;
@@ -109,101 +292,118 @@ static int submit(struct pf_thread *t, struct call_msg *m)
 	m->regs.stack_len = e->stack_bytes;
 	if (e->stack_bytes)
 		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
+
+	if (imp->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) {
+		bool oneway = imp->flags & PF_IMPORT_ONEWAY;
+		struct call_msg *c = detach_copy(m, oneway ? MSG_ONEWAY : MSG_ASYNC);
+		if (!c) {
+			set_error(t, -ENOMEM, "no memory for an asynchronous call to \"%s\"", e->name);
+			return -ENOMEM;
+		}
+		if (!oneway && tickets_issue(c, ticket) != 0) {
+			free(c);
+			set_error(t, -ENOSPC, "too many asynchronous calls in flight");
+			return -ENOSPC;
+		}
+		m = c;
+	}
 	if (m->flags & PF_EXPORT_MIGRATE) {
 		call_serve(t, m);
 		return 0;
 	}
-	if (process_enqueue(callee, m) != 0) {
-		set_error(t, -ESRCH, "process \"%s\" serving \"%s\" has stopped",
-			  callee->name, e->name);
-		return -ESRCH;
+	int err = process_enqueue(callee, m);
+	if (err) {
+		if (m->kind == MSG_ASYNC)
+			tickets_forget(m->ticket);
+		if (m->kind != MSG_SYNC)
+			free(m);
+		set_error(t, err, "process %s serving \"%s\" %s", callee->name, e->name,
+			  err == -EOWNERDEAD ? "crashed" : "has stopped");
 	}
-	return 0;
+	return err;
 }
+
+/* ---- waiting ------------------------------------------------------------- */
 
 static bool reply_or_work(void *ctx)
 {
 	struct call_msg *m = ctx;
+	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
 	return atomic_load_explicit(&m->state, memory_order_acquire) == MSG_DONE ||
-	       atomic_load_explicit(&m->caller->proc->queued, memory_order_relaxed);
+	       atomic_load_explicit(&t->proc->queued, memory_order_relaxed);
 }
 
-static void wait_reply(struct pf_thread *t, struct call_msg *m)
+static int64_t timeout_of(struct pf_thread *t, struct call_msg *m)
 {
+	return m->import->timeout_ns ? m->import->timeout_ns : t->proc->opts.call_timeout_ns;
+}
+
+/* Give up on M: take it back from the queue, or hand it to the callee to
+ * free when it finishes. False if it finished first. */
+static bool abandon(struct pf_thread *t, struct call_msg *m)
+{
+	if (process_cancel(m->callee, m))
+		return true;
+	uint32_t running = MSG_RUNNING;
+	struct call_msg *fresh = malloc(sizeof *fresh);
+	if (!fresh || !atomic_compare_exchange_strong(&m->state, &running, MSG_ABANDONED)) {
+		free(fresh);
+		return false;
+	}
+	t->slot[t->depth - 1] = fresh;
+	return true;
+}
+
+/* Wait for M's reply, serving our own process meanwhile. 0, or -ETIMEDOUT
+ * after abandoning it. */
+int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline)
+{
+	struct call_msg *outer = t->waiting_on;
+	t->waiting_on = m;
+	int rc = 0;
 	while (atomic_load_explicit(&m->state, memory_order_acquire) != MSG_DONE) {
 		struct call_msg *work = process_dequeue(t->proc);
 		if (work) {
 			call_serve(t, work);
 			continue;
 		}
-		wait_until(t, reply_or_work, m, t->proc, NULL);
+		if (!wait_until(t, reply_or_work, m, t->proc, deadline) &&
+		    (m->kind != MSG_SYNC || abandon(t, m))) {
+			rc = -ETIMEDOUT;
+			break;
+		}
 	}
+	t->waiting_on = outer;
+	return rc;
 }
 
 void call_await(struct call_msg *m, struct call_result *out)
 {
-	struct pf_thread *t = m->caller;
+	struct pf_thread *t = atomic_load(&m->caller);
 	int saved_errno = errno;   /* the caller made a plain C call */
-	int err = submit(t, m);
-	if (!err) {
-		wait_reply(t, m);
-		err = m->error;
-		if (err)
-			set_error(t, err, "call to \"%s\" in process \"%s\" failed: %s",
-				  m->entry->name, m->callee->name, pf_strerror(err));
+	uint64_t ticket = 0;
+	int err = submit(t, m, &ticket);
+	memset(out, 0, sizeof *out);
+	if (!err && (m->import->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY))) {
+		out->rax = ticket;
+	} else if (!err) {
+		int64_t ns = timeout_of(t, m);
+		struct timespec deadline = ns ? deadline_after(ns) : (struct timespec){ 0, 0 };
+		err = call_wait(t, m, ns ? &deadline : NULL);
+		if (err == -ETIMEDOUT)
+			set_error(t, err, "call to \"%s\" in process %s timed out after %lld ns",
+				  m->entry->name, m->callee->name, (long long)ns);
+		else if ((err = m->error) != 0)
+			set_error(t, err, "call to \"%s\" in process %s failed: %s%s%s",
+				  m->entry->name, m->callee->name, pf_strerror(err),
+				  m->detail[0] ? ": " : "", m->detail);
+		else
+			*out = m->result;
 	}
-	if (err) {
-		memset(out, 0, sizeof *out);
-	} else {
-		*out = m->result;
+	if (!err) {
 		t->err = 0;
 		t->errmsg[0] = '\0';
 	}
 	t->depth--;
 	errno = saved_errno;
-}
-
-static void complete(struct call_msg *m, int err)
-{
-	m->error = err;
-	struct pf_thread *caller = m->caller;
-	atomic_store_explicit(&m->state, MSG_DONE, memory_order_seq_cst);
-	thread_notify(caller);
-}
-
-void call_fail(struct call_msg *m, int err)
-{
-	complete(m, err);
-}
-
-void call_serve(struct pf_thread *t, struct call_msg *m)
-{
-	struct export_entry *e = m->entry;
-	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
-	if (serial) {
-		if (atomic_load(&e->holder) == t) {
-			/* Re-entered from a nested call on the thread that is
-			 * running it: it could only wait for itself. */
-			complete(m, -EDEADLK);
-			return;
-		}
-		pthread_mutex_lock(&e->serial);
-		atomic_store(&e->holder, t);
-	}
-	struct pf_process *self = t->self, *caller = t->caller_proc;
-	t->self = m->callee;
-	t->caller_proc = m->from;
-	struct buffer_copies copies;
-	int err = buffers_copy_in(e, &m->regs, &copies);
-	if (!err) {
-		pf_x86_invoke(m->fn, &m->regs, &m->result);
-		buffers_copy_out(e, &copies);
-	}
-	t->self = self;
-	t->caller_proc = caller;
-	if (serial) {
-		atomic_store(&e->holder, NULL);
-		pthread_mutex_unlock(&e->serial);
-	}
-	complete(m, err);
 }

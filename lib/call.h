@@ -3,7 +3,10 @@
 #ifndef PF_CALL_H
 #define PF_CALL_H
 
+#include <setjmp.h>
+#include <time.h>
 #include <ucontext.h>
+#include "buffers.h"
 #include "call_msg.h"
 
 struct pf_thread;
@@ -20,8 +23,21 @@ struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
  * migrating export), wait, and write the result registers to OUT. */
 void call_await(struct call_msg *m, struct call_result *out);
 
-/* On a thread of the callee: run M and complete it. */
+/* On a thread of the callee: run M and complete it. A crash inside the
+ * export comes back here (see fault.c) and completes M with -EOWNERDEAD. */
 void call_serve(struct pf_thread *t, struct call_msg *m);
+
+/* The innermost export running on a thread: where a crash recovers to. */
+struct serve_frame {
+	jmp_buf recover;
+	struct call_msg *m;
+	struct serve_frame *outer;
+	struct buffer_copies copies;
+};
+
+/* Wait for M (queued by T's process) until done or DEADLINE (NULL: none),
+ * serving T's own process meanwhile. 0 or -ETIMEDOUT. */
+int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline);
 
 /* Complete M with ERR without running it. */
 void call_fail(struct call_msg *m, int err);

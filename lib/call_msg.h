@@ -17,7 +17,16 @@ enum msg_state {
 	MSG_FILLED,    /* the handler has filled it; not yet queued */
 	MSG_QUEUED,    /* on the callee's queue */
 	MSG_RUNNING,   /* a callee thread took it */
+	MSG_FINISHING, /* the callee is copying results back: too late to
+			  abandon */
 	MSG_DONE,      /* result or error is in; the caller may read it */
+	MSG_ABANDONED, /* the caller timed out; whoever finishes frees it */
+};
+
+enum msg_kind {
+	MSG_SYNC,      /* the caller waits in the await trampoline */
+	MSG_ASYNC,     /* heap copy; collected with pf_wait(ticket) */
+	MSG_ONEWAY,    /* heap copy; freed by the callee when done */
 };
 
 struct call_msg {
@@ -26,13 +35,19 @@ struct call_msg {
 	int error;                      /* 0 or a negative errno value */
 
 	struct pf_import *import;       /* what the caller called through */
-	struct pf_thread *caller;
+	uint8_t kind;                   /* enum msg_kind */
+	struct pf_thread *_Atomic caller; /* whom to wake when done */
+	struct pf_thread *server;       /* the thread running it, if any */
+	uint64_t ticket;                /* MSG_ASYNC */
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
 	struct export_entry *entry;     /* what it is bound to */
 	struct pf_process *callee;
 	void *fn;
 	unsigned flags;                 /* the export's PF_EXPORT_* */
+
+	char detail[192];               /* why it failed, when there is more
+					   to say than the error code */
 
 	struct call_regs regs;
 	struct call_result result;

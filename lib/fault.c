@@ -19,6 +19,8 @@
  * In every case the caller resumes in pf_x86_await as if it had called it,
  * with the return address on top of its stack. */
 #include <errno.h>
+#include <setjmp.h>
+#include <sigsegv.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -40,16 +42,55 @@ static atomic_flag emergency_taken = ATOMIC_FLAG_INIT;
 /* A fault that is not pfipc's goes where it would have gone without us. */
 static void pass_on(int sig, siginfo_t *si, void *uc)
 {
-	const struct sigaction *theirs = signals_program_handler();
+	const struct sigaction *theirs = signals_program_handler(sig);
 	if (theirs->sa_flags & SA_SIGINFO) {
 		theirs->sa_sigaction(sig, si, uc);
 		return;
 	}
 	if (theirs->sa_handler == SIG_DFL || theirs->sa_handler == SIG_IGN) {
-		signals_die_by_default();
+		signals_die_by_default(sig);
 		return;
 	}
 	theirs->sa_handler(sig);
+}
+
+/* ---- crash containment ---------------------------------------------------
+ *
+ * A fault inside an export kills only the simulated process that was
+ * running: the thread leaves the handler (libsigsegv's sigsegv_leave_handler,
+ * then longjmp) back to call_serve's frame for that export, which fails the
+ * call with -EOWNERDEAD and marks the process crashed. What the crashed code
+ * held — locks, half-written data — stays as it was. */
+
+static void recover(void *thread, void *unused1, void *unused2)
+{
+	(void)unused1;
+	(void)unused2;
+	struct pf_thread *t = thread;
+	longjmp(t->serving->recover, 1);
+}
+
+static void contain(struct pf_thread *t, int sig, uintptr_t addr, uintptr_t rip)
+{
+	t->crash_signal = sig;
+	t->crash_addr = addr;
+	t->crash_rip = rip;
+	char buf[320];
+	struct diag d;
+	diag_start(&d, buf, sizeof buf);
+	diag_str(&d, "pfipc: process ");
+	diag_quoted(&d, t->serving->m->callee->name);
+	diag_str(&d, " crashed in ");
+	diag_quoted(&d, t->serving->m->entry->name);
+	diag_str(&d, ": signal ");
+	diag_dec(&d, sig);
+	diag_str(&d, " at ");
+	diag_hex(&d, addr);
+	diag_str(&d, " (rip ");
+	diag_hex(&d, rip);
+	diag_str(&d, "); its callers get EOWNERDEAD");
+	diag_write_stderr(&d);
+	sigsegv_leave_handler(recover, t, NULL, NULL);
 }
 
 /* One line on stderr naming the process, the import, the address and the
@@ -88,7 +129,10 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 	diag_hex(&d, rip);
 	diag_str(&d, " (only a call through a slot or to a gate is allowed)");
 	diag_write_stderr(&d);
-	signals_die_by_default();
+	if (t && t->serving)   /* a simulated process misbehaved: only it dies */
+		contain(t, SIGSEGV, addr, rip);
+	else
+		signals_die_by_default(SIGSEGV);
 }
 
 static void enter_call(struct pf_thread *t, struct pf_import *imp,
@@ -142,21 +186,26 @@ static void arena_fault(ucontext_t *uc, uintptr_t addr, struct arena_place pl)
 	}
 }
 
-static void on_sigsegv(int sig, siginfo_t *si, void *ucv)
+static void on_fault_signal(int sig, siginfo_t *si, void *ucv)
 {
 	uintptr_t addr = (uintptr_t)si->si_addr;
 	struct arena_place pl = arena_classify(addr);
-	if (pl.area == AREA_OUTSIDE) {
-		pass_on(sig, si, ucv);
+	int saved_errno = errno;
+	if (sig == SIGSEGV && pl.area != AREA_OUTSIDE) {
+		arena_fault(ucv, addr, pl);
+		errno = saved_errno;
 		return;
 	}
-	int saved_errno = errno;
-	arena_fault(ucv, addr, pl);
+	/* si_code > 0: raised by the kernel for this instruction, not sent. */
+	struct pf_thread *t = pf_current;
+	if (t && t->serving && si->si_code > 0)
+		contain(t, sig, addr, (uintptr_t)((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP]);
+	pass_on(sig, si, ucv);
 	errno = saved_errno;
 }
 
 int fault_install(void)
 {
 	emergency_decoder = decoder_open();
-	return signals_install(on_sigsegv);
+	return signals_install(on_fault_signal);
 }

@@ -17,7 +17,8 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 {
 	struct pf_thread *t = pf_current;
 	if (!out || !t || !registry_name_valid(name) ||
-	    strlen(name) >= REGISTRY_NAME_MAX || (flags & ~PF_IMPORT_LAZY))
+	    strlen(name) >= REGISTRY_NAME_MAX || (flags & ~(PF_IMPORT_LAZY | PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) ||
+	    ((flags & PF_IMPORT_ASYNC) && (flags & PF_IMPORT_ONEWAY)))
 		return -EINVAL;
 	struct pf_process *p = t->self;
 	struct export_entry *e = registry_lookup(name, flags & PF_IMPORT_LAZY);
@@ -35,6 +36,7 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 		imp->owner = p;
 		imp->slot = i;
 		imp->flags = flags;
+		imp->timeout_ns = 0;
 		imp->entry = e;
 		imp->gate = arena_gate(p->index, i);
 		imp->slot_addr = arena_slot(p->index, i);
@@ -60,4 +62,12 @@ void *const *pf_import_slot(const pf_import *imp)
 const char *pf_import_name(const pf_import *imp)
 {
 	return imp ? imp->entry->name : "";
+}
+
+int pf_import_set_timeout(pf_import *imp, int64_t ns)
+{
+	if (!imp || ns < 0)
+		return -EINVAL;
+	imp->timeout_ns = ns;
+	return 0;
 }

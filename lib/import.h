@@ -15,6 +15,7 @@ struct pf_import {
 	struct export_entry *entry;   /* never NULL once in use */
 	uintptr_t gate;
 	uintptr_t slot_addr;
+	int64_t timeout_ns;           /* 0: the process's call_timeout_ns */
 	_Atomic bool in_use;          /* published last: the handler reads it */
 };
 

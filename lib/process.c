@@ -99,7 +99,7 @@ int process_enqueue(struct pf_process *p, struct call_msg *m)
 	int state = atomic_load(&p->state);
 	if (state != PROC_STARTING && state != PROC_RUNNING) {
 		pthread_mutex_unlock(&p->lock);
-		return -ESRCH;
+		return state == PROC_CRASHED || atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH;
 	}
 	m->next = NULL;
 	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
@@ -131,12 +131,105 @@ struct call_msg *process_dequeue(struct pf_process *p)
 	return m;
 }
 
+bool process_cancel(struct pf_process *p, struct call_msg *m)
+{
+	bool found = false;
+	pthread_mutex_lock(&p->lock);
+	for (struct call_msg **link = &p->head, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+		if (*link != m)
+			continue;
+		*link = m->next;
+		if (p->tail == m)
+			p->tail = prev;
+		atomic_fetch_sub(&p->queued, 1);
+		found = true;
+		break;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return found;
+}
+
+void process_notify_all(struct pf_process *p)
+{
+	for (unsigned i = 0; i < PROCESS_MAX_THREADS; i++) {
+		struct pf_thread *t = atomic_load(&p->threads[i]);
+		if (t)
+			thread_notify(t);
+	}
+}
+
+static void tell_watchers(struct pf_process *p, int why)
+{
+	pthread_mutex_lock(&p->lock);
+	unsigned n = p->nwatchers;
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < n; i++)
+		p->watchers[i].fn(p, why, p->watchers[i].arg);
+}
+
+static void fail_all(struct call_msg *m, int err)
+{
+	while (m) {
+		struct call_msg *next = m->next;
+		call_fail(m, err);
+		m = next;
+	}
+}
+
+void process_crashed(struct pf_process *p)
+{
+	pthread_mutex_lock(&p->lock);
+	int state = atomic_load(&p->state);
+	struct call_msg *queued = NULL;
+	if (state == PROC_STARTING || state == PROC_RUNNING) {
+		atomic_store(&p->state, PROC_CRASHED);
+		atomic_fetch_add(&p->crashes, 1);
+		atomic_store(&p->died_crashed, true);
+		queued = p->head;
+		p->head = p->tail = NULL;
+		atomic_store(&p->queued, 0);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (state != PROC_STARTING && state != PROC_RUNNING)
+		return;
+	registry_withdraw(p);
+	fail_all(queued, -EOWNERDEAD);
+	process_notify_all(p);   /* its servers restart it, or leave */
+	tell_watchers(p, PF_DIED_CRASHED);
+}
+
+bool process_crashed_last(const struct pf_process *p)
+{
+	int state = atomic_load(&p->state);
+	return state == PROC_CRASHED || (atomic_load(&p->died_crashed) &&
+					 (state == PROC_DEAD || state == PROC_STARTING));
+}
+
+/* A server thread found P crashed: start the next incarnation from its
+ * init, on this thread, if the policy says so. */
+static bool restart(struct pf_thread *t, struct pf_process *p)
+{
+	if (t->role != ROLE_SERVER || p->opts.restart != PF_RESTART_ALWAYS)
+		return false;
+	int crashed = PROC_CRASHED;
+	if (!atomic_compare_exchange_strong(&p->state, &crashed, PROC_STARTING))
+		return true;   /* another of its threads is restarting it */
+	if (p->restart_init(p->restart_arg) != 0) {
+		atomic_store(&p->state, PROC_STOPPING);
+		return false;
+	}
+	atomic_store(&p->state, PROC_RUNNING);
+	atomic_store(&p->died_crashed, false);
+	return true;
+}
+
 /* ---- serving ---------------------------------------------------------- */
 
 static bool work_or_stop(void *ctx)
 {
 	struct pf_process *p = ctx;
-	return atomic_load(&p->queued) || atomic_load(&p->state) >= PROC_STOPPING;
+	int state = atomic_load(&p->state);
+	return atomic_load(&p->queued) || state >= PROC_STOPPING;
 }
 
 /* Serve P's queue on T until P stops and its queue is empty. */
@@ -148,7 +241,10 @@ static void serve_until_stopped(struct pf_thread *t, struct pf_process *p)
 			call_serve(t, m);
 			continue;
 		}
-		if (atomic_load(&p->state) >= PROC_STOPPING)
+		int state = atomic_load(&p->state);
+		if (state == PROC_CRASHED && restart(t, p))
+			continue;
+		if (state >= PROC_STOPPING)
 			return;
 		wait_until(t, work_or_stop, p, p, NULL);
 	}
@@ -159,18 +255,16 @@ static void process_finish(struct pf_process *p)
 {
 	registry_withdraw(p);
 	pthread_mutex_lock(&p->lock);
-	atomic_store(&p->state, PROC_DEAD);
+	int was = atomic_exchange(&p->state, PROC_DEAD);
 	struct call_msg *m = p->head;
 	p->head = p->tail = NULL;
 	atomic_store(&p->queued, 0);
 	pthread_mutex_unlock(&p->lock);
 	/* Nothing can be queued after STOPPING; this only catches calls
 	 * queued while the last server was already on its way out. */
-	while (m) {
-		struct call_msg *next = m->next;
-		call_fail(m, -ESRCH);
-		m = next;
-	}
+	fail_all(m, atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH);
+	if (was != PROC_CRASHED && was != PROC_DEAD)
+		tell_watchers(p, PF_DIED_STOPPED);
 }
 
 static void *server_main(void *arg)
@@ -219,8 +313,8 @@ int pf_process_create(pf_process **out, const char *name,
 	int rc = process_new(name, opts, &p);
 	if (rc)
 		return rc;
-	p->init = init;
-	p->init_arg = arg;
+	p->init = p->restart_init = init;
+	p->init_arg = p->restart_arg = arg;
 	if ((rc = start_servers(p, 0, 1)) != 0) {
 		atomic_store(&p->state, PROC_DEAD);
 		return rc;
@@ -339,6 +433,27 @@ int pf_process_join(pf_process *p)
 		for (unsigned i = 0; i < p->nservers; i++)
 			pthread_join(p->servers[i], NULL);
 	return 0;
+}
+
+int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg)
+{
+	if (!p || !fn)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	int rc = -ENOSPC;
+	if (p->nwatchers < PROCESS_MAX_WATCHERS) {
+		p->watchers[p->nwatchers].fn = fn;
+		p->watchers[p->nwatchers].arg = arg;
+		p->nwatchers++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+unsigned pf_process_crashes(const pf_process *p)
+{
+	return p ? atomic_load(&p->crashes) : 0;
 }
 
 pf_process *pf_self(void)

@@ -21,8 +21,11 @@ enum process_state {
 	PROC_STARTING,  /* init is running; calls to it queue up */
 	PROC_RUNNING,
 	PROC_STOPPING,  /* refuses new calls, serves what is queued */
+	PROC_CRASHED,   /* an export faulted; waiting to restart or die */
 	PROC_DEAD,      /* its threads have left; exports withdrawn */
 };
+
+#define PROCESS_MAX_WATCHERS 16u
 
 struct pf_process {
 	char name[PROCESS_NAME_MAX];
@@ -47,6 +50,16 @@ struct pf_process {
 	_Atomic unsigned servers_running;
 	bool joined;
 
+	_Atomic unsigned crashes;
+	_Atomic bool died_crashed;    /* its last end was a crash */
+	pf_init_fn restart_init;      /* init and arg kept for restarts */
+	void *restart_arg;
+	struct {
+		pf_death_fn fn;
+		void *arg;
+	} watchers[PROCESS_MAX_WATCHERS];
+	unsigned nwatchers;
+
 	pthread_mutex_t imports_lock;
 	struct pf_import imports[ARENA_MAX_IMPORTS];
 };
@@ -55,10 +68,23 @@ struct pf_process {
 struct pf_process *process_by_index(unsigned i);
 bool process_is_alive(const struct pf_process *p);
 
-/* Queue M on P. -ESRCH if P no longer takes calls. */
+/* Queue M on P. -ESRCH if P no longer takes calls (-EOWNERDEAD if it
+ * crashed). */
 int process_enqueue(struct pf_process *p, struct call_msg *m);
 /* The oldest queued call, or NULL. */
 struct call_msg *process_dequeue(struct pf_process *p);
+/* Take M off P's queue if it is still there. */
+bool process_cancel(struct pf_process *p, struct call_msg *m);
+
+/* An export of P faulted (called on the thread that recovered): fail what
+ * is queued, withdraw the exports, tell the watchers; the serve loop then
+ * restarts P or lets it die. */
+void process_crashed(struct pf_process *p);
+/* P crashed and is not (yet) serving again. */
+bool process_crashed_last(const struct pf_process *p);
+
+/* Wake every thread of P (an async result may be awaited on any). */
+void process_notify_all(struct pf_process *p);
 
 /* Make T one of P's threads (index, idle bit). -ENOSPC when full. */
 int process_add_thread(struct pf_process *p, struct pf_thread *t);

@@ -91,7 +91,8 @@ static bool bufs_valid(const pf_buffer_param *bufs, unsigned nbufs,
 		const pf_buffer_param *b = &bufs[i];
 		if (b->ptr_arg >= limit || b->len_arg >= limit ||
 		    b->ptr_arg == b->len_arg || b->dir < PF_BUF_IN ||
-		    b->dir > PF_BUF_INOUT)
+		    b->dir > PF_BUF_INOUT ||
+		    (b->len_size != 0 && b->len_size != 4 && b->len_size != 8))
 			return false;
 	}
 	return true;
@@ -110,13 +111,8 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 	pthread_mutex_lock(&lock);
 	int rc = claim_namespace_locked(p, name);
 	struct export_entry *e = rc ? NULL : find_locked(name);
-	if (!rc && e) {
-		struct pf_process *cur = atomic_load(&e->owner);
-		if (cur && cur != p)
-			rc = -EEXIST;
-		else if (cur == p)
-			rc = -EEXIST;  /* exported twice by the same process */
-	}
+	if (!rc && e && atomic_load(&e->owner))
+		rc = -EEXIST;   /* by another process, or twice by this one */
 	if (!rc && !e && !(e = create_locked(name)))
 		rc = -ENOSPC;
 	if (!rc) {
@@ -126,6 +122,7 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 		e->nbufs = nbufs;
 		if (nbufs)
 			memcpy(e->bufs, bufs, nbufs * sizeof *bufs);
+		atomic_store(&e->last_owner, p);
 		atomic_store_explicit(&e->owner, p, memory_order_release);
 	}
 	pthread_mutex_unlock(&lock);

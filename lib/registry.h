@@ -20,6 +20,7 @@ struct export_entry {
 	/* The process serving the name now, or NULL (not yet exported, or
 	 * withdrawn). Published last, so fn/flags/bufs are complete first. */
 	struct pf_process *_Atomic owner;
+	struct pf_process *_Atomic last_owner;  /* who served it last */
 	void *fn;
 	unsigned stack_bytes;
 	unsigned flags;

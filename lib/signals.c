@@ -1,13 +1,14 @@
-/* pfipc keeps SIGSEGV once it has it.
+/* pfipc keeps the fault signals once it has them.
  *
  * Test frameworks (cmocka among them) and many programs install their own
- * SIGSEGV handler around the code they run. If that replaced pfipc's, every
- * call through an import would land in their handler. So libpfipc
- * interposes sigaction() and signal() for SIGSEGV only: after pf_init, a
- * handler the program installs becomes the one pfipc passes non-arena
- * faults to — exactly what it would have seen without pfipc — and asking
- * for the current handler reports it. Every other signal, and everything
- * before pf_init, goes straight to the C library. */
+ * SIGSEGV, SIGBUS, SIGFPE and SIGILL handlers around the code they run. If
+ * theirs replaced pfipc's, every call through an import would land in their
+ * handler, and a crash inside a simulated process could not be contained.
+ * So libpfipc interposes sigaction() and signal() for those four signals
+ * only: after pf_init, a handler the program installs becomes the one pfipc
+ * passes faults that are not its own to — exactly what it would have seen
+ * without pfipc — and asking for the current handler reports it. Every other
+ * signal, and everything before pf_init, goes straight to the C library. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -18,15 +19,31 @@
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
+static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+#define NKEPT (sizeof kept / sizeof kept[0])
+
 static sigaction_fn real_sigaction;
-static atomic_bool keeping;          /* pfipc's handler is installed */
-static struct sigaction program_handler;   /* what the program believes */
+static atomic_bool keeping;                  /* pfipc's handlers are in */
+static struct sigaction program_handler[NKEPT]; /* what the program believes */
 
 /* Resolved before main, so no dlsym ever runs in a signal handler. */
 __attribute__((constructor)) static void resolve_real_sigaction(void)
 {
 	if (!real_sigaction)
 		real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+}
+
+static int kept_index(int sig)
+{
+	for (unsigned i = 0; i < NKEPT; i++)
+		if (kept[i] == sig)
+			return (int)i;
+	return -1;
+}
+
+bool signals_is_kept(int sig)
+{
+	return kept_index(sig) >= 0;
 }
 
 int signals_install(void (*handler)(int, siginfo_t *, void *))
@@ -37,37 +54,39 @@ int signals_install(void (*handler)(int, siginfo_t *, void *))
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	if (real_sigaction(SIGSEGV, &sa, &program_handler) != 0)
-		return -errno;
+	for (unsigned i = 0; i < NKEPT; i++)
+		if (real_sigaction(kept[i], &sa, &program_handler[i]) != 0)
+			return -errno;
 	atomic_store(&keeping, true);
 	return 0;
 }
 
-const struct sigaction *signals_program_handler(void)
+const struct sigaction *signals_program_handler(int sig)
 {
-	return &program_handler;
+	return &program_handler[kept_index(sig)];
 }
 
-void signals_die_by_default(void)
+void signals_die_by_default(int sig)
 {
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
-	atomic_store(&keeping, false);
-	real_sigaction(SIGSEGV, &dfl, NULL);
+	real_sigaction(sig, &dfl, NULL);
+	program_handler[kept_index(sig)] = dfl;
 }
 
 __attribute__((visibility("default")))
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig != SIGSEGV || !atomic_load(&keeping)) {
+	int i = kept_index(sig);
+	if (i < 0 || !atomic_load(&keeping)) {
 		if (!real_sigaction)
 			resolve_real_sigaction();
 		return real_sigaction(sig, act, old);
 	}
-	struct sigaction prev = program_handler;
+	struct sigaction prev = program_handler[i];
 	if (act)
-		program_handler = *act;
+		program_handler[i] = *act;
 	if (old)
 		*old = prev;
 	return 0;

@@ -1,17 +1,21 @@
-/* SIGSEGV ownership: see signals.c. */
+/* Ownership of the fault signals: see signals.c. */
 #ifndef PF_SIGNALS_H
 #define PF_SIGNALS_H
 
 #include <signal.h>
+#include <stdbool.h>
 
-/* Install HANDLER for SIGSEGV; remember the program's. */
+/* SIGSEGV (calls, crashes), SIGBUS, SIGFPE, SIGILL (crashes). */
+bool signals_is_kept(int sig);
+
+/* Install HANDLER for every kept signal; remember the program's. */
 int signals_install(void (*handler)(int, siginfo_t *, void *));
 
-/* The handler the program installed (before or after pf_init). */
-const struct sigaction *signals_program_handler(void);
+/* The handler the program installed for SIG (before or after pf_init). */
+const struct sigaction *signals_program_handler(int sig);
 
-/* Give SIGSEGV back to the default action (async-signal-safe): the faulting
- * instruction, re-executed, then kills the program by SIGSEGV. */
-void signals_die_by_default(void);
+/* Give SIG back to the default action (async-signal-safe): the faulting
+ * instruction, re-executed, then kills the program by SIG. */
+void signals_die_by_default(int sig);
 
 #endif

@@ -75,6 +75,11 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 		return rc;
 	}
 	t->depth = 0;
+	for (unsigned i = 0; i < THREAD_MAX_DEPTH; i++)
+		if (!t->slot[i])
+			t->slot[i] = &t->storage[i];
+	t->waiting_on = NULL;
+	t->serving = NULL;
 	t->err = 0;
 	t->errmsg[0] = '\0';
 	t->caller_proc = NULL;

@@ -38,9 +38,19 @@ struct pf_thread {
 	unsigned spin_budget;         /* adapts: see wait.c */
 
 	/* Messages for this thread's own calls, used as a stack: calls made
-	 * while serving a nested call take the next one. */
+	 * while serving a nested call take the next one. A message whose
+	 * caller gave up (timeout) while the callee still runs it is handed
+	 * to the callee to free, and its slot gets a fresh one. */
 	unsigned depth;
-	struct call_msg msgs[THREAD_MAX_DEPTH];
+	struct call_msg *slot[THREAD_MAX_DEPTH];
+	struct call_msg storage[THREAD_MAX_DEPTH];
+
+	struct call_msg *waiting_on;  /* the call this thread awaits (deadlock
+					 detection reads it) */
+	struct serve_frame *serving;  /* innermost export running here, for
+					 crash recovery; NULL outside one */
+	int crash_signal;             /* set by the handler before recovery */
+	uintptr_t crash_addr, crash_rip;
 
 	struct pf_process *caller_proc; /* pf_caller(): who called self */
 	struct pf_thread *next_spare;   /* thread.c's list of spare records */
