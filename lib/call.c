@@ -79,8 +79,10 @@ static void complete(struct call_msg *m, int err)
 	struct pf_process *from = m->from;
 	uint32_t was = atomic_exchange(&m->state, MSG_DONE);
 	if (was == MSG_ABANDONED) {
-		/* The caller timed out and handed the message to us. */
-		free(m);
+		/* The caller timed out and handed the message to us; a thread's
+		 * own storage is simply never used again. */
+		if (m->on_heap)
+			free(m);
 		return;
 	}
 	if (kind == MSG_ASYNC)
@@ -262,6 +264,7 @@ static struct call_msg *detach_copy(struct call_msg *m, enum msg_kind kind)
 	memcpy(c, m, offsetof(struct call_msg, regs));
 	memcpy(&c->regs, &m->regs, offsetof(struct call_regs, stack) + m->regs.stack_len);
 	c->kind = (uint8_t)kind;
+	c->on_heap = true;
 	return c;
 }
 
@@ -350,6 +353,7 @@ static bool abandon(struct pf_thread *t, struct call_msg *m)
 		free(fresh);
 		return false;
 	}
+	fresh->on_heap = true;
 	t->slot[t->depth - 1] = fresh;
 	return true;
 }

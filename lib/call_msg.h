@@ -5,6 +5,7 @@
 #define PF_CALL_MSG_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "call_regs.h"
 
@@ -36,6 +37,7 @@ struct call_msg {
 
 	struct pf_import *import;       /* what the caller called through */
 	uint8_t kind;                   /* enum msg_kind */
+	bool on_heap;                   /* malloc'd (else a thread's storage) */
 	struct pf_thread *_Atomic caller; /* whom to wake when done */
 	struct pf_thread *server;       /* the thread running it, if any */
 	uint64_t ticket;                /* MSG_ASYNC */

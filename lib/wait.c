@@ -93,13 +93,19 @@ void thread_notify(struct pf_thread *t)
 
 void process_notify_idle(struct pf_process *p)
 {
+	/* Claim the idle thread we wake (clear its bit ourselves): two calls
+	 * queued back to back must wake two threads, not the same one twice. */
 	atomic_thread_fence(memory_order_seq_cst);
 	uint64_t idle = atomic_load(&p->idle_mask);
-	if (!idle)
-		return;
-	struct pf_thread *t = atomic_load(&p->threads[__builtin_ctzll(idle)]);
-	if (t)
-		thread_notify(t);
+	while (idle) {
+		uint64_t bit = idle & -idle;
+		if (atomic_compare_exchange_weak(&p->idle_mask, &idle, idle & ~bit)) {
+			struct pf_thread *t = atomic_load(&p->threads[__builtin_ctzll(bit)]);
+			if (t)
+				thread_notify(t);
+			return;
+		}
+	}
 }
 
 struct timespec deadline_after(int64_t ns)

@@ -1,0 +1,285 @@
+/*
+ * pfbench.c — the runner: options, calibration, the interleaved rounds.
+ *
+ *   pfbench [--rounds N] [--quick] [--json FILE] [--batch-ms MS]
+ *           [--only NAME[,NAME...]] [--list]
+ *
+ * Each case is first calibrated so that one batch lasts about --batch-ms.
+ * Then, for each of N rounds, every case runs one batch (one sample of ns
+ * per operation); the starting case rotates from round to round so that no
+ * case always follows the same neighbour. A case that cannot run on this
+ * machine (no second CPU, pfipc refused it) is reported as skipped and the
+ * rest of the run goes on.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/* ----------------------------------------------------------- case list */
+
+struct bench_case *case_add(struct case_list *l, const struct bench_case *c)
+{
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 32;
+		struct bench_case *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			abort();
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = *c;
+	return &l->v[l->n++];
+}
+
+struct bench_case *case_find(const struct case_list *l, const char *name)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------- options */
+
+struct options {
+	unsigned rounds;
+	double batch_ms;
+	bool quick;
+	bool list;
+	const char *json;
+	const char *only;     /* comma-separated case names */
+	const char *case_name; /* hidden: child mode (see child.c) */
+	uint64_t case_iters;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pfbench [--rounds N] [--quick] [--json FILE] "
+		"[--batch-ms MS]\n"
+		"               [--only NAME[,NAME...]] [--list]\n"
+		"  --rounds N    rounds over all cases (default 11; 3 with "
+		"--quick)\n"
+		"  --quick       short batches and 3 rounds: a smoke test\n"
+		"  --json FILE   also write every figure to FILE\n"
+		"  --batch-ms MS target length of one batch (default 20; 2 "
+		"with --quick)\n"
+		"  --only LIST   run only these cases (plus nothing else)\n"
+		"  --list        print the case names and exit\n");
+}
+
+static unsigned long parse_num(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s ? s : "", &end, 10);
+	if (!s || errno || *end || end == s) {
+		fprintf(stderr, "pfbench: %s needs a number\n", opt);
+		exit(2);
+	}
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	unsigned rounds = 0;
+	double batch_ms = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--rounds") == 0)
+			rounds = (unsigned)parse_num(a, v), i++;
+		else if (strcmp(a, "--batch-ms") == 0)
+			batch_ms = (double)parse_num(a, v), i++;
+		else if (strcmp(a, "--quick") == 0)
+			o->quick = true;
+		else if (strcmp(a, "--list") == 0)
+			o->list = true;
+		else if (strcmp(a, "--json") == 0 && v)
+			o->json = v, i++;
+		else if (strcmp(a, "--only") == 0 && v)
+			o->only = v, i++;
+		else if (strcmp(a, "--case") == 0 && v)
+			o->case_name = v, i++;
+		else if (strcmp(a, "--iters") == 0)
+			o->case_iters = parse_num(a, v), i++;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			usage(stdout), exit(0);
+		else
+			usage(stderr), exit(2);
+	}
+	o->rounds = rounds ? rounds : o->quick ? 3 : 11;
+	o->batch_ms = batch_ms > 0 ? batch_ms : o->quick ? 2 : 20;
+}
+
+/* Whether NAME is in the comma-separated LIST. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------- running */
+
+/* One overwritten status line, only for a person watching a terminal. */
+static void progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	fputs("\rpfbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void progress_done(void)
+{
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+}
+
+static uint64_t run_batch(struct bench_case *c, uint64_t iters,
+			  uint64_t *ops)
+{
+	uint64_t ns;
+
+	if (c->begin)
+		c->begin(c->ctx);
+	ns = c->run(c->ctx, iters, ops);
+	if (c->end)
+		c->end(c->ctx);
+	return ns;
+}
+
+/*
+ * Grow ITERS by 8x until a batch lasts an eighth of the target, then scale
+ * to the target. Starting at 16 keeps a case that runs in a child process
+ * (each batch a process start) to a handful of batches; the first batches
+ * double as warm-up.
+ */
+static void calibrate(struct bench_case *c, double batch_ms)
+{
+	const double target = batch_ms * 1e6;
+	uint64_t iters = 16, ops, ns;
+
+	for (;;) {
+		ns = run_batch(c, iters, &ops);
+		if (ns >= target / 8 || iters >= (UINT64_C(1) << 40))
+			break;
+		iters *= 8;
+	}
+	if (ns == 0)
+		ns = 1;
+	iters = (uint64_t)((double)iters * target / (double)ns);
+	c->iters = iters ? iters : 1;
+}
+
+static void run_rounds(struct case_list *l, unsigned rounds)
+{
+	for (unsigned r = 0; r < rounds; r++) {
+		for (unsigned k = 0; k < l->n; k++) {
+			struct bench_case *c = &l->v[(r + k) % l->n];
+			uint64_t ops = 0, ns;
+
+			if (c->skipped)
+				continue;
+			ns = run_batch(c, c->iters, &ops);
+			c->samples[c->nsamples++] =
+				(double)ns / (double)(ops ? ops : 1);
+		}
+		progress("round %u/%u", r + 1, rounds);
+	}
+	progress_done();
+}
+
+/* Keep only the cases --only names, in their registered order. */
+static void filter_cases(struct case_list *l, const char *only)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < l->n; i++)
+		if (listed(only, l->v[i].name))
+			l->v[j++] = l->v[i];
+	l->n = j;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct case_list l = { 0 };
+	struct run_info ri;
+
+	parse_args(argc, argv, &o);
+	cpus_init();
+	floors_register(&l);
+	alternatives_register(&l);
+#ifndef PFBENCH_NO_PF
+	pf_cases_register(&l);
+#endif
+	if (o.case_name)
+		return child_main(&l, o.case_name,
+				  o.case_iters ? o.case_iters : 1000);
+	if (o.list) {
+		for (unsigned i = 0; i < l.n; i++)
+			printf("%-20s %s\n", l.v[i].name, l.v[i].label);
+		return 0;
+	}
+	if (o.only)
+		filter_cases(&l, o.only);
+
+	for (unsigned i = 0; i < l.n; i++) {
+		struct bench_case *c = &l.v[i];
+
+		progress("setting up %-24s", c->name);
+		c->why = "setup failed";
+		if (c->setup && c->setup(c->ctx, &c->why) != 0) {
+			c->skipped = true;
+			continue;
+		}
+		calibrate(c, o.batch_ms);
+		c->samples = calloc(o.rounds, sizeof(*c->samples));
+		if (!c->samples)
+			abort();
+	}
+	progress_done();
+	run_rounds(&l, o.rounds);
+	for (unsigned i = 0; i < l.n; i++)
+		if (!l.v[i].skipped)
+			l.v[i].stats = stats_of(l.v[i].samples,
+						l.v[i].nsamples);
+
+	ri = (struct run_info){ .rounds = o.rounds, .batch_ms = o.batch_ms,
+				.quick = o.quick, .cpu_a = cpu_a(),
+				.cpu_b = cpu_b(), .ncpus = cpus_allowed() };
+	report_table(&l, &ri);
+	if (o.json && report_json(&l, &ri, o.json) != 0) {
+		perror(o.json);
+		return 1;
+	}
+	/* The peers and pfipc's processes end with the program: tearing them
+	 * down one by one would measure nothing. */
+	return 0;
+}

@@ -1,0 +1,316 @@
+/* Processes behave like processes: reentrancy, callbacks, deadlocks that
+ * fail instead of hanging, asynchronous and one-way calls, timeouts, lazy
+ * binding. (Crashes and restarts: crash_test.c.) */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "../common.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- reentrancy ---------------------------------------------------------- */
+
+static atomic_int inside, most_inside;
+
+static long overlap(long x)
+{
+	int now = atomic_fetch_add(&inside, 1) + 1;
+	int seen = atomic_load(&most_inside);
+	while (now > seen && !atomic_compare_exchange_weak(&most_inside, &seen, now))
+		;
+	/* Stay until a second call is inside too (or 2 s pass). */
+	for (int i = 0; i < 2000 && atomic_load(&most_inside) < 2; i++)
+		sleep_ms(1);
+	atomic_fetch_sub(&inside, 1);
+	return x;
+}
+
+static int pool_init(void *arg)
+{
+	return pf_export("pool.overlap", (void *)overlap, 0, (unsigned)(uintptr_t)arg);
+}
+
+struct overlap_arg {
+	pf_process *client;
+	pf_import *imp;
+	long got;
+};
+
+static void *overlap_caller(void *argp)
+{
+	struct overlap_arg *a = argp;
+	pf_thread_attach(a->client);
+	a->got = PF_GATE(long(long), a->imp)(7);
+	pf_thread_detach();
+	return NULL;
+}
+
+static int run_two_overlapping_calls(unsigned flags)
+{
+	atomic_store(&inside, 0);
+	atomic_store(&most_inside, 0);
+	pf_process *pool;
+	pf_process_options opts = { .threads = 2 };
+	assert_int_equal(pf_process_create(&pool, "pool", &opts, pool_init, (void *)(uintptr_t)flags), 0);
+	struct overlap_arg a = { pf_self(), import_ok("pool.overlap"), 0 }, b = a;
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, overlap_caller, &a);
+	pthread_create(&tb, NULL, overlap_caller, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.got, 7);
+	assert_int_equal(b.got, 7);
+	stop_server(pool);
+	return atomic_load(&most_inside);
+}
+
+static void reentrant_export_runs_on_two_threads_at_once(void **state)
+{
+	(void)state;
+	assert_int_equal(run_two_overlapping_calls(PF_EXPORT_REENTRANT), 2);
+}
+
+static void plain_export_runs_one_call_at_a_time_even_with_two_threads(void **state)
+{
+	(void)state;
+	assert_int_equal(run_two_overlapping_calls(0), 1);
+}
+
+/* ---- callbacks ----------------------------------------------------------- */
+
+static long back_in_client(long x) { return x * 10; }
+
+static long b_calls_back(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "client.back", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x) + 1;
+}
+
+static long c_calls_back(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "client.back", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x) + 2;
+}
+
+static long b_calls_c(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "cbc.c", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x) + 3;
+}
+
+static void callback_a_b_a_is_served_by_the_waiting_thread(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "cbb.b", (void *)b_calls_back, 0, 0 }, { 0 } };
+	pf_process *b = start_server("cbb", ex);
+	assert_int_equal(PF_GATE(long(long), import_ok("cbb.b"))(4), 41);
+	assert_int_equal(pf_errno(), 0);
+	stop_server(b);
+}
+
+static void callback_chain_a_b_c_a(void **state)
+{
+	(void)state;
+	static const struct one_export exb[] = { { "cbx.b", (void *)b_calls_c, 0, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cbc.c", (void *)c_calls_back, 0, 0 }, { 0 } };
+	pf_process *c = start_server("cbc", exc), *b = start_server("cbx", exb);
+	assert_int_equal(PF_GATE(long(long), import_ok("cbx.b"))(5), 55);
+	assert_int_equal(pf_errno(), 0);
+	stop_server(b);
+	stop_server(c);
+}
+
+/* ---- deadlock ------------------------------------------------------------- */
+
+static char deadlock_message[256];
+static int deadlock_errno;
+
+static long dl_y(long x);
+
+static long dl_x(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "dly.y", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x);
+}
+
+static long dl_y(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "dlx.x", 0))
+		return -1;
+	long r = PF_GATE(long(long), imp)(x);   /* re-enters dlx.x */
+	deadlock_errno = pf_errno();
+	strncpy(deadlock_message, pf_error_message(), sizeof deadlock_message - 1);
+	return r;
+}
+
+static void reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle(void **state)
+{
+	(void)state;
+	static const struct one_export exx[] = { { "dlx.x", (void *)dl_x, 0, 0 }, { 0 } };
+	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, 0, 0 }, { 0 } };
+	pf_process *x = start_server("dlx", exx), *y = start_server("dly", exy);
+	assert_int_equal(PF_GATE(long(long), import_ok("dlx.x"))(3), 0);   /* did not hang */
+	assert_int_equal(deadlock_errno, -EDEADLK);
+	assert_non_null(strstr(deadlock_message, "deadlock: dlx -> dly -> dlx"));
+	assert_non_null(strstr(deadlock_message, "\"dlx.x\""));
+	stop_server(x);
+	stop_server(y);
+}
+
+/* ---- asynchronous and one-way calls ----------------------------------------- */
+
+static long square(long x) { return x * x; }
+static atomic_long oneway_sum;
+static long note(long x) { atomic_fetch_add(&oneway_sum, x); return 0; }
+
+#define IN_FLIGHT 10000
+
+static void ten_thousand_async_calls_in_flight_all_collected(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "sq.square", (void *)square, 0, 0 }, { 0 } };
+	pf_process *server = start_server("sq", ex);
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "sq.square", PF_IMPORT_ASYNC), 0);
+	uint64_t (*sq)(long) = PF_GATE(uint64_t(long), imp);
+	static uint64_t tickets[IN_FLIGHT];
+	for (long i = 0; i < IN_FLIGHT; i++) {
+		tickets[i] = sq(i);
+		assert_int_equal(pf_errno(), 0);
+		assert_true(tickets[i] != 0);
+	}
+	for (long i = IN_FLIGHT - 1; i >= 0; i--) {
+		pf_result r;
+		assert_int_equal(pf_wait(tickets[i], -1, &r), 0);
+		assert_int_equal((long)r.rax, i * i);
+	}
+	assert_int_equal(pf_wait(tickets[0], 0, NULL), -ENOENT);   /* collected */
+	stop_server(server);
+}
+
+static void one_way_calls_are_all_delivered(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "ow.note", (void *)note, 0, 0 },
+						{ "ow.square", (void *)square, 0, 0 }, { 0 } };
+	atomic_store(&oneway_sum, 0);
+	pf_process *server = start_server("ow", ex);
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "ow.note", PF_IMPORT_ONEWAY), 0);
+	long expect = 0;
+	for (long i = 1; i <= 5000; i++) {
+		assert_int_equal(PF_GATE(long(long), imp)(i), 0);
+		expect += i;
+	}
+	/* The queue is FIFO: once a synchronous call is answered, every
+	 * one-way call made before it has run. */
+	assert_int_equal(PF_GATE(long(long), import_ok("ow.square"))(3), 9);
+	assert_int_equal(atomic_load(&oneway_sum), expect);
+	stop_server(server);
+}
+
+/* ---- timeouts -------------------------------------------------------------- */
+
+static long slow(long ms)
+{
+	sleep_ms(ms);
+	return ms + 1;
+}
+
+static void timeout_fires_and_the_late_reply_is_discarded(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "slow.sleep", (void *)slow, 0, 0 }, { 0 } };
+	pf_process *server = start_server("slow", ex);
+	pf_import *imp = import_ok("slow.sleep");
+	long (*f)(long) = PF_GATE(long(long), imp);
+	assert_int_equal(pf_import_set_timeout(imp, 20 * 1000000), 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(f(300), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(pf_errno(), -ETIMEDOUT);
+	long waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(waited_ms < 250);
+	/* The same message slot is used again while the late call still runs;
+	 * the late reply must not land in it. */
+	assert_int_equal(pf_import_set_timeout(imp, 0), 0);
+	assert_int_equal(f(1), 2);
+	assert_int_equal(f(2), 3);
+	assert_int_equal(pf_errno(), 0);
+	stop_server(server);
+}
+
+/* ---- lazy binding ------------------------------------------------------------ */
+
+static void *export_later(void *arg)
+{
+	sleep_ms(100);
+	static const struct one_export ex[] = { { "late.square", (void *)square, 0, 0 }, { 0 } };
+	pf_process **out = arg;
+	pf_process_create(out, "late", NULL, export_list_init, (void *)ex);
+	return NULL;
+}
+
+static void lazy_import_binds_when_the_export_appears_100ms_later(void **state)
+{
+	(void)state;
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "late.square", 0), -ENOENT);
+	assert_int_equal(pf_import_create(&imp, "late.square", PF_IMPORT_LAZY), 0);
+	pf_process *late = NULL;
+	pthread_t th;
+	pthread_create(&th, NULL, export_later, &late);
+	assert_int_equal(PF_GATE(long(long), imp)(12), 144);
+	assert_int_equal(pf_errno(), 0);
+	pthread_join(th, NULL);
+	stop_server(late);
+}
+
+static void lazy_import_that_never_binds_times_out_with_a_clear_error(void **state)
+{
+	(void)state;
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "never.there", PF_IMPORT_LAZY), 0);
+	assert_int_equal(PF_GATE(long(long), imp)(12), 0);
+	assert_int_equal(pf_errno(), -ETIMEDOUT);
+	assert_non_null(strstr(pf_error_message(), "never.there"));
+}
+
+int main(void)
+{
+	pf_process *client;
+	if (pf_process_join_self(&client, "client") != 0 ||
+	    pf_export("client.back", (void *)back_in_client, 0, 0) != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reentrant_export_runs_on_two_threads_at_once),
+		cmocka_unit_test(plain_export_runs_one_call_at_a_time_even_with_two_threads),
+		cmocka_unit_test(callback_a_b_a_is_served_by_the_waiting_thread),
+		cmocka_unit_test(callback_chain_a_b_c_a),
+		cmocka_unit_test(reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle),
+		cmocka_unit_test(ten_thousand_async_calls_in_flight_all_collected),
+		cmocka_unit_test(one_way_calls_are_all_delivered),
+		cmocka_unit_test(timeout_fires_and_the_late_reply_is_discarded),
+		cmocka_unit_test(lazy_import_binds_when_the_export_appears_100ms_later),
+		cmocka_unit_test(lazy_import_that_never_binds_times_out_with_a_clear_error),
+	};
+	int failed = cmocka_run_group_tests_name("semantics", tests, NULL, NULL);
+	pf_thread_detach();
+	return failed;
+}
