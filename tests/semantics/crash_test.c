@@ -1,0 +1,183 @@
+/* A crash inside an export kills only that simulated process: its callers
+ * get -EOWNERDEAD, everyone else keeps running, and a process with a
+ * restart policy comes back. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "../common.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static long *volatile wild = (long *)16;   /* not NULL: a distinct address */
+
+static long segv(long x) { sleep_ms(x); *wild = x; return x; }
+static long fpe(long x) { volatile long zero = 0; sleep_ms(x); return x / zero; }
+static long ill(long x) { sleep_ms(x); __builtin_trap(); }
+static long bus(long x)
+{
+	sleep_ms(x);
+	int fd = memfd_create("empty", 0);   /* size 0: any access is SIGBUS */
+	volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	return p[0];
+}
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static long deep(long x)
+{
+	volatile char pad[4096];
+	pad[0] = (char)x;
+	return deep(x + 1) + pad[0];
+}
+static long overflow(long x) { sleep_ms(x); return deep(x); }
+static long fine(long x) { return x + 1; }
+
+static const struct one_export victims[] = {
+	{ "victim.segv", (void *)segv, 0, 0 }, { "victim.fpe", (void *)fpe, 0, 0 },
+	{ "victim.ill", (void *)ill, 0, 0 },   { "victim.bus", (void *)bus, 0, 0 },
+	{ "victim.overflow", (void *)overflow, 0, 0 },
+	{ "victim.fine", (void *)fine, 0, 0 }, { 0 } };
+static const struct one_export bystanders[] = { { "bystander.fine", (void *)fine, 0, 0 }, { 0 } };
+
+/* Crash NAME while 3 more calls wait in its queue: all 4 callers get
+ * -EOWNERDEAD, nobody hangs, a bystander process is untouched. */
+static void contained(const char *name)
+{
+	pf_process *victim = start_server("victim", victims);
+	pf_process *bystander = start_server("bystander", bystanders);
+	pf_import *imp, *other = import_ok("victim.fine");
+	assert_int_equal(pf_import_create(&imp, name, PF_IMPORT_ASYNC), 0);
+	uint64_t (*f)(long) = PF_GATE(uint64_t(long), imp);
+	uint64_t tickets[4];
+	for (int i = 0; i < 4; i++)
+		tickets[i] = f(i == 0 ? 50 : 0);   /* the first crashes after 50 ms */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pf_wait(tickets[i], 5000000000, NULL), -EOWNERDEAD);
+	assert_int_equal(pf_process_crashes(victim), 1);
+	/* A synchronous call to the dead process fails the same way. */
+	assert_int_equal(PF_GATE(long(long), other)(1), 0);
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	assert_int_equal(PF_GATE(long(long), import_ok("bystander.fine"))(1), 2);
+	assert_int_equal(pf_errno(), 0);
+	stop_server(victim);
+	stop_server(bystander);
+}
+
+static void sigsegv_in_export_is_contained(void **s) { (void)s; contained("victim.segv"); }
+static void sigfpe_in_export_is_contained(void **s) { (void)s; contained("victim.fpe"); }
+static void sigill_in_export_is_contained(void **s) { (void)s; contained("victim.ill"); }
+static void sigbus_in_export_is_contained(void **s) { (void)s; contained("victim.bus"); }
+static void stack_overflow_in_export_is_contained(void **s) { (void)s; contained("victim.overflow"); }
+
+/* ---- restart under load ------------------------------------------------------ */
+
+#define CRASHES 100
+
+static atomic_int crash_budget;
+static atomic_int deaths_seen;
+
+static long flaky(long x)
+{
+	/* Every 7th call crashes, until 100 crashes have happened. */
+	if (x % 7 == 0 && atomic_fetch_sub(&crash_budget, 1) > 0)
+		*wild = x;
+	return x * 2;
+}
+
+static int flaky_init(void *arg)
+{
+	(void)arg;
+	return pf_export("flaky.twice", (void *)flaky, 0, 0);
+}
+
+static void on_death(pf_process *p, int why, void *arg)
+{
+	(void)p;
+	(void)arg;
+	if (why == PF_DIED_CRASHED)
+		atomic_fetch_add(&deaths_seen, 1);
+}
+
+struct tally {
+	pf_process *client;
+	long calls, ok, crashed, wrong;
+};
+
+static void *hammer(void *argp)
+{
+	struct tally *t = argp;
+	char name[16];
+	static atomic_int n;
+	snprintf(name, sizeof name, "hammer%d", atomic_fetch_add(&n, 1));
+	pf_process_join_self(NULL, name);
+	pf_import *imp;
+	if (pf_import_create(&imp, "flaky.twice", 0))
+		return NULL;
+	long (*f)(long) = PF_GATE(long(long), imp);
+	for (long x = 1; atomic_load(&deaths_seen) < CRASHES || x < 1000; x++) {
+		long r = f(x);
+		t->calls++;
+		if (pf_errno() == 0 && r == 2 * x)
+			t->ok++;
+		else if (pf_errno() == -EOWNERDEAD && r == 0)
+			t->crashed++;
+		else
+			t->wrong++;
+	}
+	pf_thread_detach();
+	return NULL;
+}
+
+static void server_crashed_100_times_with_restart_answers_every_call(void **state)
+{
+	(void)state;
+	atomic_store(&crash_budget, CRASHES);
+	atomic_store(&deaths_seen, 0);
+	pf_process *flaky_p;
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&flaky_p, "flaky", &opts, flaky_init, NULL), 0);
+	assert_int_equal(pf_process_watch(flaky_p, on_death, NULL), 0);
+	pthread_t th[2];
+	struct tally tally[2] = { { 0 }, { 0 } };
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, hammer, &tally[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	long calls = 0, ok = 0, crashed = 0;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tally[i].wrong, 0);
+		calls += tally[i].calls;
+		ok += tally[i].ok;
+		crashed += tally[i].crashed;
+	}
+	assert_int_equal(ok + crashed, calls);   /* none lost */
+	assert_true(crashed >= CRASHES);         /* each crash failed >= 1 call */
+	assert_int_equal(pf_process_crashes(flaky_p), CRASHES);
+	assert_int_equal(atomic_load(&deaths_seen), CRASHES);
+	/* The last incarnation still serves. */
+	assert_int_equal(PF_GATE(long(long), import_ok("flaky.twice"))(8), 16);
+	stop_server(flaky_p);
+}
+
+int main(void)
+{
+	pf_process *client;
+	if (pf_process_join_self(&client, "client") != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sigsegv_in_export_is_contained),
+		cmocka_unit_test(sigfpe_in_export_is_contained),
+		cmocka_unit_test(sigill_in_export_is_contained),
+		cmocka_unit_test(sigbus_in_export_is_contained),
+		cmocka_unit_test(stack_overflow_in_export_is_contained),
+		cmocka_unit_test(server_crashed_100_times_with_restart_answers_every_call),
+	};
+	int failed = cmocka_run_group_tests_name("crashes", tests, NULL, NULL);
+	pf_thread_detach();
+	return failed;
+}
