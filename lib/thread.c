@@ -86,7 +86,7 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 	t->proc = t->self = p;
 	t->role = role;
 	t->tid = gettid();
-	t->spin_budget = 256;
+	t->spin_budget = 0;   /* wait.c starts it at its maximum */
 	pf_current = t;
 	if (out)
 		*out = t;

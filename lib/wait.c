@@ -1,7 +1,7 @@
 /* Spin-then-futex hand-off.
  *
- * The spin budget adapts per thread: a wait that ended while spinning
- * doubles it (up to SPIN_MAX), one that had to sleep halves it. So a thread
+ * The spin budget (time) adapts per thread: a wait that ended while
+ * spinning doubles it (up to SPIN_MAX_NS), one that had to sleep halves it. So a thread
  * whose partner answers within a microsecond never sleeps, and threads on an
  * oversubscribed machine quickly stop burning the cores their partners need.
  * On a single CPU spinning can only delay the partner, so it is off.
@@ -20,15 +20,35 @@
 #include "thread.h"
 #include "wait.h"
 
-#define SPIN_MIN 16u
-#define SPIN_MAX 8192u
+/* Spin budgets in nanoseconds. Waking a sleeping thread on another CPU
+ * costs tens of microseconds on a VM, a fault a microsecond or two: a
+ * partner that answers within SPIN_MAX_NS is worth spinning for. */
+#define SPIN_MIN_NS 1000u
+#define SPIN_MAX_NS 100000u
 
 static int spin_allowed = -1;
+static double tsc_per_ns;
+
+/* Spinning reads the TSC (a few ns) rather than the clock (tens). */
+static void calibrate(void)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 200000);
+	uint64_t t1 = __builtin_ia32_rdtsc();
+	long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+	tsc_per_ns = (double)(t1 - t0) / (double)ns;
+}
 
 static bool can_spin(void)
 {
-	if (spin_allowed < 0)
-		spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	if (spin_allowed < 0) {
+		calibrate();
+		spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1 && tsc_per_ns > 0;
+	}
 	return spin_allowed;
 }
 
@@ -48,15 +68,18 @@ static bool spin(struct pf_thread *t, wait_ready_fn ready, void *ctx)
 {
 	if (!can_spin())
 		return false;
-	unsigned budget = t->spin_budget;
-	for (unsigned i = 0; i < budget; i++) {
-		if (ready(ctx)) {
-			t->spin_budget = budget * 2 > SPIN_MAX ? SPIN_MAX : budget * 2;
-			return true;
+	unsigned budget = t->spin_budget ? t->spin_budget : SPIN_MAX_NS;
+	uint64_t end = __builtin_ia32_rdtsc() + (uint64_t)(budget * tsc_per_ns);
+	do {
+		for (int i = 0; i < 16; i++) {
+			if (ready(ctx)) {
+				t->spin_budget = budget * 2 > SPIN_MAX_NS ? SPIN_MAX_NS : budget * 2;
+				return true;
+			}
+			__builtin_ia32_pause();
 		}
-		__builtin_ia32_pause();
-	}
-	t->spin_budget = budget / 2 < SPIN_MIN ? SPIN_MIN : budget / 2;
+	} while (__builtin_ia32_rdtsc() < end);
+	t->spin_budget = budget / 2 < SPIN_MIN_NS ? SPIN_MIN_NS : budget / 2;
 	return false;
 }
 

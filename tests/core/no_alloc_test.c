@@ -1,0 +1,49 @@
+/* The steady-state call path allocates nothing: malloc and friends are
+ * interposed and counted across 10,000 calls in each call shape. */
+#include <stdatomic.h>
+#include "../common.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+static atomic_long allocations;
+
+void *malloc(size_t n) { atomic_fetch_add(&allocations, 1); return __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { atomic_fetch_add(&allocations, 1); return __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_realloc(p, n); }
+
+static long add(long a, long b) { return a + b; }
+
+static void ten_thousand_calls_allocate_nothing(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "na.add", (void *)add, 0, 0 },
+						{ "nm.add", (void *)add, 0, PF_EXPORT_MIGRATE }, { 0 } };
+	pf_process *server = start_server("na", ex);
+	long (*gate)(long, long) = PF_GATE(long(long, long), import_ok("na.add"));
+	long (*const *slot)(long, long) = PF_SLOT(long(long, long), import_ok("na.add"));
+	long (*mig)(long, long) = PF_GATE(long(long, long), import_ok("nm.add"));
+	assert_int_equal(gate(1, 2) + (*slot)(1, 2) + mig(1, 2), 9);   /* warm up */
+	long before = atomic_load(&allocations), sum = 0;
+	assert_true(before > 0);   /* the counting malloc is really in use */
+	for (long i = 0; i < 10000; i++)
+		sum += gate(i, 1) + (*slot)(i, 2) + mig(i, 3);
+	long after = atomic_load(&allocations);
+	assert_int_equal(sum, 3 * (9999L * 10000 / 2) + 10000L * 6);
+	assert_int_equal(after - before, 0);
+	stop_server(server);
+}
+
+int main(void)
+{
+	pf_process *client;
+	if (pf_process_join_self(&client, "client") != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ten_thousand_calls_allocate_nothing),
+	};
+	int failed = cmocka_run_group_tests_name("no allocation", tests, NULL, NULL);
+	pf_thread_detach();
+	return failed;
+}
