@@ -55,6 +55,7 @@ struct options {
 	unsigned rounds;
 	double batch_ms;
 	bool quick;
+	bool strict;   /* exit 3 if any case was skipped */
 	bool list;
 	const char *json;
 	const char *only;     /* comma-separated case names */
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 		"  --rounds N    rounds over all cases (default 11; 3 with "
 		"--quick)\n"
 		"  --quick       short batches and 3 rounds: a smoke test\n"
+		"  --strict      exit 3 if any case had to be skipped\n"
 		"  --json FILE   also write every figure to FILE\n"
 		"  --batch-ms MS target length of one batch (default 20; 2 "
 		"with --quick)\n"
@@ -106,6 +108,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			batch_ms = (double)parse_num(a, v), i++;
 		else if (strcmp(a, "--quick") == 0)
 			o->quick = true;
+		else if (strcmp(a, "--strict") == 0)
+			o->strict = true;
 		else if (strcmp(a, "--list") == 0)
 			o->list = true;
 		else if (strcmp(a, "--json") == 0 && v)
@@ -279,6 +283,12 @@ int main(int argc, char **argv)
 		perror(o.json);
 		return 1;
 	}
+	if (o.strict)
+		for (unsigned i = 0; i < l.n; i++)
+			if (l.v[i].skipped) {
+				fprintf(stderr, "pfbench: %s skipped: %s\n", l.v[i].name, l.v[i].why);
+				return 3;
+			}
 	/* The peers and pfipc's processes end with the program: tearing them
 	 * down one by one would measure nothing. */
 	return 0;
