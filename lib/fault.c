@@ -109,9 +109,13 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 	char buf[640];
 	struct diag d;
 	diag_start(&d, buf, sizeof buf);
-	diag_str(&d, "pfipc: process ");
-	diag_quoted(&d, t && t->self ? t->self->name : "(none: thread not in a pfipc process)");
-	diag_str(&d, ": ");
+	if (t) {
+		diag_str(&d, "pfipc: process ");
+		diag_quoted(&d, t->self->name);
+		diag_str(&d, ": ");
+	} else {
+		diag_str(&d, "pfipc: a thread that belongs to no pfipc process ");
+	}
 	diag_str(&d, what);
 	if (imp) {
 		diag_str(&d, " import ");
@@ -157,7 +161,7 @@ static void arena_fault(ucontext_t *uc, uintptr_t addr, struct arena_place pl)
 	struct pf_import *imp = pl.area == AREA_OTHER ? NULL : import_at(owner, pl.slot);
 
 	if (!t)
-		return refuse(t, rip, addr, owner, imp, "a thread outside every process touched");
+		return refuse(t, rip, addr, owner, imp, "called");
 	if (!imp)
 		return refuse(t, rip, addr, owner, NULL,
 			      pl.area == AREA_OTHER ? "touched the middle of a slot or gate"

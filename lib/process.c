@@ -272,8 +272,11 @@ static void *server_main(void *arg)
 	struct pf_process *p = arg;
 	struct pf_thread *t;
 	int rc = thread_enter(p, ROLE_SERVER, &t);
-	if (!rc && (rc = process_add_thread(p, t)) != 0)
+	bool entered = rc == 0;
+	if (entered && (rc = process_add_thread(p, t)) != 0) {
 		thread_leave();
+		entered = false;
+	}
 	bool first = atomic_fetch_add(&p->servers_running, 1) == 0 && p->init;
 	if (first) {
 		pf_init_fn init = p->init;
@@ -285,7 +288,7 @@ static void *server_main(void *arg)
 	}
 	if (!rc)
 		serve_until_stopped(t, p);
-	if (!rc) {
+	if (entered) {
 		process_remove_thread(p, t);
 		thread_leave();
 	}

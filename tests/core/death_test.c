@@ -126,7 +126,7 @@ static void call_from_thread_outside_processes_dies_naming_it(void **state)
 	(void)state;
 	struct death d = run_child(call_from_thread_outside_processes);
 	assert_int_equal(d.signal, SIGSEGV);
-	assert_non_null(strstr(d.err, "thread not in a pfipc process"));
+	assert_non_null(strstr(d.err, "a thread that belongs to no pfipc process called import \"victim.ident\""));
 }
 
 int main(void)

@@ -174,6 +174,42 @@ static void bad_export_arguments_are_refused(void **state)
 	assert_int_equal(pf_export("xy", (void *)ident, 0, 0), -EINVAL);
 }
 
+static int failing_init(void *arg)
+{
+	(void)arg;
+	return -ENOTSUP;
+}
+
+static void failing_init_is_returned_by_create(void **state)
+{
+	(void)state;
+	pf_process *p = NULL;
+	assert_int_equal(pf_process_create(&p, "failer", NULL, failing_init, NULL), -ENOTSUP);
+	assert_null(p);
+	assert_null(pf_process_find("failer"));
+}
+
+static int stops_seen;
+
+static void on_stop(pf_process *p, int why, void *arg)
+{
+	assert_string_equal(pf_process_name(p), "watched");
+	assert_ptr_equal(arg, &stops_seen);
+	if (why == PF_DIED_STOPPED)
+		stops_seen++;
+}
+
+static void watcher_is_told_once_when_a_process_stops(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "watched.ident", (void *)ident, 0, 0 }, { 0 } };
+	pf_process *p = start_server("watched", ex);
+	assert_int_equal(pf_process_watch(p, on_stop, &stops_seen), 0);
+	stop_server(p);
+	assert_int_equal(stops_seen, 1);
+	assert_int_equal(pf_process_crashes(p), 0);
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -186,6 +222,8 @@ int main(void)
 		cmocka_unit_test(call_to_stopped_server_fails_with_esrch_and_zero),
 		cmocka_unit_test(second_exporter_of_a_name_or_namespace_is_refused),
 		cmocka_unit_test(bad_export_arguments_are_refused),
+		cmocka_unit_test(failing_init_is_returned_by_create),
+		cmocka_unit_test(watcher_is_told_once_when_a_process_stops),
 	};
 	int failed = cmocka_run_group_tests_name("processes", tests, NULL, NULL);
 	pf_thread_detach();
