@@ -21,6 +21,7 @@
  *   -ENOMEM     memory could not be allocated
  *   -ESRCH      the process serving the call has stopped, or is stopping
  *   -EPERM      the calling process may not use that import or object
+ *   -EBADF      a handle that is not open (closed, stale, or never made)
  *   -EMSGSIZE   a buffer argument is longer than its export declared
  *   -EBUSY      the thread is already part of a process
  *   -EDEADLK    waiting for the call would never end (a cycle of waits)
@@ -224,7 +225,8 @@ pf_process *pf_process_find(const char *name);
 /* Export flags. */
 #define PF_EXPORT_REENTRANT (1u << 0) /* may run on several threads at once */
 #define PF_EXPORT_MIGRATE   (1u << 1) /* run on the caller's thread (LRPC) */
-#define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import */
+#define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import and
+					 call it (pf_grant) */
 
 /* Most bytes of stack arguments one call may carry. */
 #define PF_MAX_STACK_BYTES 512u
@@ -324,7 +326,10 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
  * ERRORS  -EINVAL malformed name or flags, or the thread belongs to no
  *         process; -ENOENT nobody exports NAME (and PF_IMPORT_LAZY is not
- *         set); -ENOSPC the process has 256 imports.
+ *         set); -EPERM NAME is a private export and the process holds no
+ *         grant for it (see pf_grant; a lazy import of a name not yet
+ *         exported is checked at its first call instead); -ENOSPC the
+ *         process has 256 imports.
  */
 int pf_import_create(pf_import **out, const char *name, unsigned flags);
 
@@ -412,6 +417,168 @@ unsigned pf_process_crashes(const pf_process *p);
 #define PF_GATE(fn_type, imp) ((__typeof__(fn_type) *)pf_import_gate(imp))
 #define PF_SLOT(fn_type, imp) \
 	((__typeof__(fn_type) *const *)pf_import_slot(imp))
+
+/* ------------------------------------------------------------------------ */
+/* Who is calling: caller identity, per-caller data, handles, grants         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_caller - the process that made the call the calling thread is serving.
+ *
+ * SYNOPSIS  pf_process *pf_caller(void);
+ * DESCRIPTION
+ *   Inside an export, the process whose thread made the call: pfipc takes it
+ *   from the thread that faulted, never from the call's arguments, so a
+ *   caller cannot pass itself off as another process. Under nested calls it
+ *   is the immediate caller: when A calls B and B's export calls C, C sees
+ *   B, and B, after C returns, still sees A.
+ * RETURN VALUE  The calling process, or NULL outside an export (and on a
+ *   thread that belongs to no process).
+ */
+pf_process *pf_caller(void);
+
+/*
+ * pf_caller_data_alloc - allocate a per-caller variable.
+ *
+ * SYNOPSIS  int pf_caller_data_alloc(unsigned key, size_t size, void **out);
+ * DESCRIPTION
+ *   Inside an export: allocates SIZE zeroed bytes (aligned for any type)
+ *   that the serving process (pf_self) keeps for the calling process
+ *   (pf_caller) under KEY. Each caller has its own variable for each key;
+ *   no other caller can reach it through pf_caller_data_get. The memory
+ *   belongs to the server and stays put until pf_caller_data_free, or until
+ *   the caller or the server exits, when pfipc frees it: pointers into it
+ *   may be kept between calls until then.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export, OUT is NULL or SIZE is 0;
+ *         -EEXIST the caller already has a variable under KEY;
+ *         -ESRCH the caller has exited; -ENOMEM.
+ */
+int pf_caller_data_alloc(unsigned key, size_t size, void **out);
+
+/* pf_caller_data_get - inside an export, the calling process's variable
+ * under KEY (see pf_caller_data_alloc), or NULL if it has none, or outside
+ * an export. */
+void *pf_caller_data_get(unsigned key);
+
+/*
+ * pf_caller_data_free - free the calling process's variable under KEY.
+ *
+ * SYNOPSIS  int pf_caller_data_free(unsigned key);
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export; -ENOENT no variable under KEY.
+ */
+int pf_caller_data_free(unsigned key);
+
+/*
+ * pf_handle_create - give the calling process a handle for an object.
+ *
+ * SYNOPSIS  int pf_handle_create(void *object, uint64_t *out_handle);
+ * DESCRIPTION
+ *   Inside an export: enters OBJECT in the serving process's handle table,
+ *   owned by the calling process (pf_caller), and returns a handle for it
+ *   that the server can hand to the caller. A handle is not a pointer: it
+ *   combines a table index, a generation and a random tag, so it cannot be
+ *   derived from OBJECT's address nor usefully guessed, and its value is
+ *   never given out again while it is open. Only the owner's calls can use
+ *   it (pf_handle_lookup, pf_handle_close, pf_handle_transfer). When the
+ *   owner exits its handles are closed; the objects stay the server's.
+ * RETURN VALUE  0 and *OUT_HANDLE set, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export, or OUT_HANDLE is NULL; -ESRCH the
+ *         caller has exited; -ENOSPC the table has 2^20 handles; -ENOMEM.
+ */
+int pf_handle_create(void *object, uint64_t *out_handle);
+
+/*
+ * pf_handle_lookup - the object behind a handle the calling process owns.
+ *
+ * SYNOPSIS  int pf_handle_lookup(uint64_t h, void **out);
+ * DESCRIPTION
+ *   Inside an export: looks H up in the serving process's table. It
+ *   succeeds only when the calling process owns H; any other caller gets
+ *   -EPERM and *OUT is left alone.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export, or OUT is NULL; -EBADF H is not
+ *         open (closed, stale, or never made); -EPERM another process owns H.
+ */
+int pf_handle_lookup(uint64_t h, void **out);
+
+/*
+ * pf_handle_close - close a handle the calling process owns.
+ *
+ * SYNOPSIS  int pf_handle_close(uint64_t h);
+ * DESCRIPTION  Inside an export: H stops naming its object; later uses of
+ *   it fail with -EBADF. The object itself is the server's to free.
+ * ERRORS  as pf_handle_lookup.
+ */
+int pf_handle_close(uint64_t h);
+
+/*
+ * pf_handle_transfer - give a handle the calling process owns to another.
+ *
+ * SYNOPSIS  int pf_handle_transfer(uint64_t h, pf_process *to);
+ * DESCRIPTION  Inside an export: TO becomes H's owner (the value of H does
+ *   not change). From then on only TO's calls can use H.
+ * ERRORS  as pf_handle_lookup; -EINVAL TO is NULL; -ESRCH TO has exited.
+ */
+int pf_handle_transfer(uint64_t h, pf_process *to);
+
+/* Grant flags. */
+#define PF_GRANT_DELEGATE (1u << 0) /* the holder may pf_delegate the grant */
+
+/*
+ * pf_grant - let a process import and call a private export.
+ *
+ * SYNOPSIS  int pf_grant(const char *name, pf_process *to, unsigned flags);
+ * DESCRIPTION
+ *   Called by the process exporting NAME with PF_EXPORT_PRIVATE (from its
+ *   init, an export, or any of its threads). Without a grant,
+ *   pf_import_create of a private export fails with -EPERM, and so does every
+ *   call through an import of it (pf_errno() == -EPERM), checked at each
+ *   call. With PF_GRANT_DELEGATE, TO may pass the grant on (pf_delegate).
+ *   Granting again replaces the flags. Grants end when the exporter or the
+ *   holder exits; they do not carry over to another process that exports
+ *   NAME later.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL malformed NAME, TO is NULL, bad FLAGS, the export is not
+ *         private, or the thread belongs to no process; -ENOENT nobody
+ *         exports NAME; -EPERM the calling process does not export NAME;
+ *         -ESRCH TO has exited; -ENOMEM.
+ */
+int pf_grant(const char *name, pf_process *to, unsigned flags);
+
+/*
+ * pf_delegate - pass a grant on to a third process.
+ *
+ * SYNOPSIS  int pf_delegate(const char *name, pf_process *to);
+ * DESCRIPTION
+ *   Called by a process holding a grant for NAME made with
+ *   PF_GRANT_DELEGATE (or by the exporter, where it is pf_grant with no
+ *   flags). TO gets a grant for NAME that it cannot delegate further. As in
+ *   capability systems, revoking a holder's grant also revokes the grants it
+ *   delegated, and the holder may itself revoke what it delegated
+ *   (pf_revoke). A TO that already holds a grant keeps the one it has.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_grant; -EPERM the calling process holds no grant for NAME
+ *         that it may delegate.
+ */
+int pf_delegate(const char *name, pf_process *to);
+
+/*
+ * pf_revoke - take a grant back.
+ *
+ * SYNOPSIS  int pf_revoke(const char *name, pf_process *from);
+ * DESCRIPTION
+ *   Called by the exporter of NAME, or by the process that delegated FROM's
+ *   grant. FROM's grant ends, with every grant FROM delegated. FROM's
+ *   imports of NAME stay, but their next call fails with pf_errno() ==
+ *   -EPERM (a call already queued still runs); a new grant makes them work
+ *   again.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_grant; -ENOENT FROM holds no grant for NAME; -EPERM the
+ *         calling process is neither the exporter nor FROM's granter.
+ */
+int pf_revoke(const char *name, pf_process *from);
 
 /* ------------------------------------------------------------------------ */
 /* Errors of calls made through imports                                      */

@@ -72,6 +72,7 @@ const char *pf_strerror(int err)
 	case -ETIMEDOUT:  return "timed out";
 	case -EOWNERDEAD: return "the serving process crashed";
 	case -EAGAIN:     return "resource temporarily unavailable";
+	case -EBADF:      return "no such handle (closed, stale or never made)";
 	default:          return "unknown error";
 	}
 }
