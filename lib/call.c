@@ -15,6 +15,7 @@
 #include <string.h>
 #include "buffers.h"
 #include "call.h"
+#include "grants.h"
 #include "import.h"
 #include "process.h"
 #include "registry.h"
@@ -288,6 +289,11 @@ static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 	struct pf_process *callee = resolve(t, m);
 	if (!callee)
 		return unbound_error(t, m);
+	if (!grants_allowed(e, callee, m->from)) {
+		set_error(t, -EPERM, "process %s holds no grant for private export \"%s\" of process %s",
+			  m->from->name, e->name, callee->name);
+		return -EPERM;
+	}
 	m->entry = e;
 	m->callee = callee;
 	m->fn = e->fn;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <string.h>
+#include "grants.h"
 #include "import.h"
 #include "process.h"
 #include "registry.h"
@@ -26,6 +27,10 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 		return (flags & PF_IMPORT_LAZY) ? -ENOSPC : -ENOENT;
 	if (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner))
 		return -ENOENT;
+	/* A lazy import of a name nobody exports yet is checked at its call. */
+	struct pf_process *exporter = atomic_load(&e->owner);
+	if (exporter && !grants_allowed(e, exporter, p))
+		return -EPERM;
 
 	pthread_mutex_lock(&p->imports_lock);
 	int rc = -ENOSPC;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "call.h"
+#include "identity.h"
 #include "process.h"
 #include "registry.h"
 #include "thread.h"
@@ -263,6 +264,7 @@ static void process_finish(struct pf_process *p)
 	/* Nothing can be queued after STOPPING; this only catches calls
 	 * queued while the last server was already on its way out. */
 	fail_all(m, atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH);
+	identity_process_exit(p);
 	if (was != PROC_CRASHED && was != PROC_DEAD)
 		tell_watchers(p, PF_DIED_STOPPED);
 }
