@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "../common.h"
 #include "caller_data.h"
 #include "grants.h"
@@ -1039,6 +1040,111 @@ static void grants_end_when_the_holder_or_the_exporter_exits(void **state)
 	stop_server(bob.p);
 }
 
+/* ======================================================================== */
+/* Crashes, restarts and asynchronous calls                                  */
+/* ======================================================================== */
+
+static long *volatile wild = (long *)16;   /* a fault outside the arena */
+
+static long crash_here(void *arg)
+{
+	(void)arg;
+	*wild = 1;
+	return 0;
+}
+
+static void state_kept_for_a_caller_that_crashed_is_released(void **state)
+{
+	(void)state;
+	unsigned grants_before = grants_count();
+	pf_process *tally = server("tally", tally_ex), *hs = server("hs", hs_ex);
+	struct actor gs = actor_start("gs", gs_ex), alice = actor_start("alice", NULL);
+	assert_int_equal(bump(&alice, 1, 1), 1);
+	create_as(&alice, &object_a);
+	assert_int_equal(grant_as(&gs, GRANT, alice.p, 0), 0);
+
+	assert_int_equal(alice.run(crash_here, NULL), 0);
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	assert_int_equal(pf_process_join(alice.p), 0);   /* without a restart it ends */
+	assert_int_equal(caller_data_count(tally), 0);
+	assert_int_equal(handles_open_count(hs), 0);
+	assert_int_equal(grants_count(), grants_before);
+	stop_server(gs.p);
+	stop_server(hs);
+	stop_server(tally);
+}
+
+/* An export that grants its own caller: the shape of a "login" call. */
+static long rs_admit(void) { return pf_grant("rs.secret", pf_caller(), 0); }
+static long rs_crash(void) { return crash_here(NULL); }
+
+static const struct one_export rs_ex[] = {
+	{ "rs.secret", (void *)gs_secret, 0, PF_EXPORT_PRIVATE },
+	{ "rs.admit", (void *)rs_admit, 0, 0 },
+	{ "rs.crash", (void *)rs_crash, 0, 0 },
+	{ 0 },
+};
+
+static void grant_survives_a_crash_and_restart_of_its_exporter(void **state)
+{
+	(void)state;
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	pf_process *rs;
+	assert_int_equal(pf_process_create(&rs, "rs", &opts, export_list_init, (void *)rs_ex), 0);
+	track(rs);
+	struct actor alice = actor_start("alice", NULL);
+	assert_int_equal(as(&alice, call0, "rs.admit"), 0);
+	assert_int_equal(as(&alice, call0, "rs.secret"), 42);
+
+	PF_GATE(long(void), import_ok("rs.crash"))();
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	/* The same process comes back from its init; wait until it serves. */
+	long v = 0;
+	for (int i = 0; i < 2000; i++) {
+		v = as(&alice, call0, "rs.secret");
+		if (v != -ESRCH && v != -EOWNERDEAD)
+			break;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	assert_int_equal(pf_process_crashes(rs), 1);
+	assert_int_equal(v, 42);
+	stop_server(alice.p);
+	stop_server(rs);
+}
+
+static pf_import *async_secret;
+
+static long import_async(void *arg)
+{
+	(void)arg;
+	return pf_import_create(&async_secret, "gs.secret", PF_IMPORT_ASYNC);
+}
+
+static long call_async_and_wait(void *arg)
+{
+	(void)arg;
+	uint64_t ticket = PF_GATE(uint64_t(void), async_secret)();
+	if (pf_errno())
+		return pf_errno();
+	pf_result r;
+	int rc = pf_wait(ticket, 5000000000, &r);
+	return rc ? rc : (long)r.rax;
+}
+
+static void asynchronous_call_through_a_revoked_import_fails_with_eperm(void **state)
+{
+	(void)state;
+	struct actor gs = actor_start("gs", gs_ex), alice = actor_start("alice", NULL);
+	assert_int_equal(grant_as(&gs, GRANT, alice.p, 0), 0);
+	assert_int_equal(as(&alice, import_async, NULL), 0);
+	assert_int_equal(as(&alice, call_async_and_wait, NULL), 42);
+	assert_int_equal(grant_as(&gs, REVOKE, alice.p, 0), 0);
+	assert_int_equal(as(&alice, call_async_and_wait, NULL), -EPERM);
+	stop_server(alice.p);
+	stop_server(gs.p);
+}
+
 int main(void)
 {
 	if (pf_process_join_self(NULL, "main") != 0)
@@ -1080,9 +1186,15 @@ int main(void)
 		cmocka_unit_test_teardown(lazy_import_of_a_private_export_fails_at_its_call_without_a_grant, stop_leftovers),
 		cmocka_unit_test_teardown(grants_end_when_the_holder_or_the_exporter_exits, stop_leftovers),
 	};
+	const struct CMUnitTest lifecycle[] = {
+		cmocka_unit_test_teardown(state_kept_for_a_caller_that_crashed_is_released, stop_leftovers),
+		cmocka_unit_test_teardown(grant_survives_a_crash_and_restart_of_its_exporter, stop_leftovers),
+		cmocka_unit_test_teardown(asynchronous_call_through_a_revoked_import_fails_with_eperm, stop_leftovers),
+	};
 	int failed = cmocka_run_group_tests_name("caller identity", identity, NULL, NULL);
 	failed += cmocka_run_group_tests_name("per-caller variables", caller_data, NULL, NULL);
 	failed += cmocka_run_group_tests_name("handles", handles, NULL, NULL);
 	failed += cmocka_run_group_tests_name("grants", grants, NULL, NULL);
+	failed += cmocka_run_group_tests_name("crashes, restarts, asynchronous calls", lifecycle, NULL, NULL);
 	return failed ? 1 : 0;
 }
