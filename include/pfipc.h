@@ -447,8 +447,10 @@ pf_process *pf_caller(void);
  *   (pf_caller) under KEY. Each caller has its own variable for each key;
  *   no other caller can reach it through pf_caller_data_get. The memory
  *   belongs to the server and stays put until pf_caller_data_free, or until
- *   the caller or the server exits, when pfipc frees it: pointers into it
- *   may be kept between calls until then.
+ *   the caller or the server exits (stops, or crashes without restarting),
+ *   when pfipc frees it: pointers into it may be kept between calls until
+ *   then. A process that crashes and restarts has not exited: its
+ *   variables, handles and grants survive, as its memory does.
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
  * ERRORS  -EINVAL not inside an export, OUT is NULL or SIZE is 0;
  *         -EEXIST the caller already has a variable under KEY;
@@ -537,8 +539,9 @@ int pf_handle_transfer(uint64_t h, pf_process *to);
  *   call through an import of it (pf_errno() == -EPERM), checked at each
  *   call. With PF_GRANT_DELEGATE, TO may pass the grant on (pf_delegate).
  *   Granting again replaces the flags. Grants end when the exporter or the
- *   holder exits; they do not carry over to another process that exports
- *   NAME later.
+ *   holder exits (a crash followed by a restart is not an exit); they do
+ *   not carry over to another process that exports NAME later. An export
+ *   may grant its own caller: pf_grant(name, pf_caller(), 0).
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL malformed NAME, TO is NULL, bad FLAGS, the export is not
  *         private, or the thread belongs to no process; -ENOENT nobody
