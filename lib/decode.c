@@ -34,6 +34,26 @@ void decode_cache_enable(bool on)
 	atomic_store(&cache_on, on);
 }
 
+/* Capstone builds some lookup tables (calloc, qsort) the first time it
+ * decodes; that must happen here, in normal context, not in the handler.
+ * One of each instruction the handler meets does it. */
+static void warm_up(struct decoder *dec)
+{
+	static const uint8_t samples[][8] = {
+		{ 0xff, 0x15, 0, 0, 0, 0 },   /* call qword ptr [rip] */
+		{ 0xff, 0x10 },               /* call qword ptr [rax] */
+		{ 0xff, 0x20 },               /* jmp qword ptr [rax] */
+		{ 0x48, 0x8b, 0x10 },         /* mov rdx, qword ptr [rax] */
+		{ 0x48, 0x83, 0x00, 0x01 },   /* add qword ptr [rax], 1 */
+	};
+	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+		const uint8_t *code = samples[i];
+		size_t size = sizeof samples[i];
+		uint64_t addr = 0x1000;
+		cs_disasm_iter(dec->cs, &code, &size, &addr, dec->insn);
+	}
+}
+
 struct decoder *decoder_open(void)
 {
 	struct decoder *dec = calloc(1, sizeof *dec);
@@ -50,6 +70,7 @@ struct decoder *decoder_open(void)
 		free(dec);
 		return NULL;
 	}
+	warm_up(dec);
 	return dec;
 }
 

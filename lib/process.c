@@ -327,7 +327,9 @@ int pf_process_create(pf_process **out, const char *name,
 	while (sem_wait(&p->init_done) != 0)
 		;
 	if (p->init_result) {
-		atomic_store(&p->state, PROC_STOPPING);
+		/* Its thread may already have closed it (DEAD): never revive. */
+		int starting = PROC_STARTING;
+		atomic_compare_exchange_strong(&p->state, &starting, PROC_STOPPING);
 		pf_process_join(p);
 		return p->init_result;
 	}
