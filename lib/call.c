@@ -23,6 +23,15 @@
 #include "tickets.h"
 #include "wait.h"
 
+struct call_msg *call_msg_alloc(void)
+{
+	size_t size = (sizeof(struct call_msg) + 63) & ~(size_t)63;
+	struct call_msg *m = aligned_alloc(64, size);
+	if (m)
+		m->on_heap = true;
+	return m;
+}
+
 struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
 			      const ucontext_t *uc, uintptr_t stack_args)
 {
@@ -174,7 +183,6 @@ void call_serve(struct pf_thread *t, struct call_msg *m)
 		return;
 	}
 	m->server = t;
-	atomic_store_explicit(&m->state, MSG_RUNNING, memory_order_relaxed);
 	struct pf_process *self = t->self, *caller = t->caller_proc;
 	t->self = m->callee;
 	t->caller_proc = m->from;
@@ -186,8 +194,12 @@ void call_serve(struct pf_thread *t, struct call_msg *m)
 		err = buffers_copy_in(e, &m->regs, &f.copies);
 		if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
+			/* Copy back only to a caller that still waits; FINISHING
+			 * stops it from giving up while we write to its memory. */
 			uint32_t running = MSG_RUNNING;
-			if (atomic_compare_exchange_strong(&m->state, &running, MSG_FINISHING))
+			if (f.copies.n == 0)
+				;
+			else if (atomic_compare_exchange_strong(&m->state, &running, MSG_FINISHING))
 				buffers_copy_out(&f.copies);
 			else
 				buffers_release(&f.copies);   /* caller gave up */
@@ -259,13 +271,13 @@ static int unbound_error(struct pf_thread *t, struct call_msg *m)
 /* A heap copy of M for a call whose caller does not wait in the trampoline. */
 static struct call_msg *detach_copy(struct call_msg *m, enum msg_kind kind)
 {
-	struct call_msg *c = malloc(sizeof *c);
+	struct call_msg *c = call_msg_alloc();
 	if (!c)
 		return NULL;
 	memcpy(c, m, offsetof(struct call_msg, regs));
 	memcpy(&c->regs, &m->regs, offsetof(struct call_regs, stack) + m->regs.stack_len);
 	c->kind = (uint8_t)kind;
-	c->on_heap = true;
+	c->on_heap = true;   /* the copy said otherwise */
 	return c;
 }
 
@@ -317,6 +329,7 @@ static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 		m = c;
 	}
 	if (m->flags & PF_EXPORT_MIGRATE) {
+		atomic_store_explicit(&m->state, MSG_RUNNING, memory_order_relaxed);
 		call_serve(t, m);
 		return 0;
 	}
@@ -354,12 +367,11 @@ static bool abandon(struct pf_thread *t, struct call_msg *m)
 	if (process_cancel(m->callee, m))
 		return true;
 	uint32_t running = MSG_RUNNING;
-	struct call_msg *fresh = malloc(sizeof *fresh);
+	struct call_msg *fresh = call_msg_alloc();
 	if (!fresh || !atomic_compare_exchange_strong(&m->state, &running, MSG_ABANDONED)) {
 		free(fresh);
 		return false;
 	}
-	fresh->on_heap = true;
 	t->slot[t->depth - 1] = fresh;
 	return true;
 }

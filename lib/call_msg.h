@@ -4,6 +4,7 @@
 #ifndef PF_CALL_MSG_H
 #define PF_CALL_MSG_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,16 +31,20 @@ enum msg_kind {
 	MSG_ONEWAY,    /* heap copy; freed by the callee when done */
 };
 
+/* Laid out by who writes what, so that a call moves as few cache lines
+ * between the caller's core and the callee's as it can. */
 struct call_msg {
-	struct call_msg *next;          /* queue link */
+	/* What a waiting caller polls, alone on its line: the callee writes
+	 * it only to take the call and to finish it (error, then state). */
 	_Atomic uint32_t state;         /* enum msg_state */
 	int error;                      /* 0 or a negative errno value */
 
+	/* Written by the caller before the call is queued. */
+	alignas(64) struct call_msg *next; /* queue link */
 	struct pf_import *import;       /* what the caller called through */
 	uint8_t kind;                   /* enum msg_kind */
 	bool on_heap;                   /* malloc'd (else a thread's storage) */
 	struct pf_thread *_Atomic caller; /* whom to wake when done */
-	struct pf_thread *server;       /* the thread running it, if any */
 	uint64_t ticket;                /* MSG_ASYNC */
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
@@ -48,11 +53,16 @@ struct call_msg {
 	void *fn;
 	unsigned flags;                 /* the export's PF_EXPORT_* */
 
+	/* Written by the callee. */
+	alignas(64) struct pf_thread *server; /* the thread running it */
 	char detail[192];               /* why it failed, when there is more
 					   to say than the error code */
 
-	struct call_regs regs;
-	struct call_result result;
+	alignas(64) struct call_regs regs;
+	alignas(64) struct call_result result;
 };
+
+/* A message on the heap, aligned as its layout wants. */
+struct call_msg *call_msg_alloc(void);
 
 #endif

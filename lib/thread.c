@@ -51,8 +51,10 @@ static struct pf_thread *record_take(void)
 	pthread_mutex_unlock(&spare_lock);
 	if (t)
 		return t;
-	if (!(t = calloc(1, sizeof *t)))
+	size_t size = (sizeof *t + 63) & ~(size_t)63;
+	if (!(t = aligned_alloc(64, size)))   /* its layout is by cache line */
 		return NULL;
+	memset(t, 0, sizeof *t);
 	if (!(t->dec = decoder_open()) || altstack_alloc(t) != 0) {
 		decoder_close(t->dec);
 		free(t);

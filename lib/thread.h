@@ -5,6 +5,7 @@
 #define PF_THREAD_H
 
 #include <signal.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,10 +33,12 @@ struct pf_thread {
 	struct decoder *dec;
 	stack_t altstack;
 
-	/* Wake-ups: a notifier bumps `wake` and futex-wakes if `sleeping`. */
-	_Atomic uint32_t wake;
+	/* Wake-ups: a notifier bumps `wake` and futex-wakes if `sleeping`.
+	 * Their own cache line: the thread itself does not write it while it
+	 * spins, so a notifier's bump stays on the notifier's core. */
+	alignas(64) _Atomic uint32_t wake;
 	_Atomic uint32_t sleeping;
-	unsigned spin_budget;         /* adapts: see wait.c */
+	alignas(64) unsigned spin_budget; /* adapts: see wait.c */
 
 	/* Messages for this thread's own calls, used as a stack: calls made
 	 * while serving a nested call take the next one. A message whose
