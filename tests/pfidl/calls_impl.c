@@ -11,7 +11,8 @@ const void *calls_seen[2];
 
 static long fold(long h, long v)
 {
-	return h * 1000003 + v;
+	/* Unsigned: the hash wraps, which signed arithmetic may not do. */
+	return (long)((unsigned long)h * 1000003u + (unsigned long)v);
 }
 
 /* Folds a floating value by its bits: equality then means every bit came

@@ -18,6 +18,8 @@ static void sleep_ms(long ms)
 static long *volatile wild = (long *)16;   /* not NULL: a distinct address */
 
 static long segv(long x) { sleep_ms(x); *wild = x; return x; }
+/* The division by zero is the point (and must reach the CPU). */
+__attribute__((no_sanitize("undefined")))
 static long fpe(long x) { volatile long zero = 0; sleep_ms(x); return x / zero; }
 static long ill(long x) { sleep_ms(x); __builtin_trap(); }
 static long bus(long x)
