@@ -146,17 +146,36 @@ static int serial_enter(struct pf_thread *t, struct call_msg *m)
 				 e->name, m->callee->name);
 		return -EDEADLK;
 	}
-	if (h && closes_cycle(m, h))
-		return -EDEADLK;
-	pthread_mutex_lock(&e->serial);
-	atomic_store(&e->holder, t);
-	return 0;
+	for (unsigned tries = 0;; tries++) {
+		struct pf_thread *none = NULL;
+		if (atomic_compare_exchange_weak(&e->holder, &none, t))
+			return 0;
+		if (!none)
+			continue;   /* a spurious CAS failure */
+		if (tries == 0 && closes_cycle(m, none))
+			return -EDEADLK;
+		if (tries < 64) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		/* Held for long (the export blocks, or runs long): sleep until
+		 * a release. Dekker with serial_leave: count ourselves, then
+		 * look at the holder again. */
+		uint32_t seen = atomic_load(&e->serial_seq);
+		atomic_fetch_add(&e->serial_waiters, 1);
+		if (atomic_load(&e->holder))
+			futex_wait_word(&e->serial_seq, seen);
+		atomic_fetch_sub(&e->serial_waiters, 1);
+	}
 }
 
 static void serial_leave(struct export_entry *e)
 {
 	atomic_store(&e->holder, NULL);
-	pthread_mutex_unlock(&e->serial);
+	if (atomic_load(&e->serial_waiters)) {
+		atomic_fetch_add(&e->serial_seq, 1);
+		futex_wake_word(&e->serial_seq);
+	}
 }
 
 /* Back from the fault handler after a crash inside an export: the crash

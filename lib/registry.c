@@ -55,7 +55,6 @@ static struct export_entry *create_locked(const char *name)
 		return NULL;
 	struct export_entry *e = &entries[nentries];
 	strcpy(e->name, name);
-	pthread_mutex_init(&e->serial, NULL);
 	nentries++;
 	return e;
 }

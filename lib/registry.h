@@ -5,6 +5,7 @@
 #define PF_REGISTRY_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,9 +28,13 @@ struct export_entry {
 	unsigned nbufs;
 	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
 
-	/* Serialises a non-reentrant export; `holder` spots re-entry. */
-	pthread_mutex_t serial;
-	struct pf_thread *_Atomic holder;
+	/* Serialises a non-reentrant export: the thread running it, or NULL.
+	 * One word to take and drop (see call.c's serial_enter); waiters
+	 * sleep on serial_seq. On its own cache line: calls through the
+	 * export write it, lookups of the fields above only read. */
+	alignas(64) struct pf_thread *_Atomic holder;
+	_Atomic uint32_t serial_seq;
+	_Atomic uint32_t serial_waiters;
 };
 
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */

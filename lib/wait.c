@@ -83,6 +83,16 @@ static bool spin(struct pf_thread *t, wait_ready_fn ready, void *ctx)
 	return false;
 }
 
+void futex_wait_word(_Atomic uint32_t *word, uint32_t seen)
+{
+	futex_wait(word, seen, NULL);
+}
+
+void futex_wake_word(_Atomic uint32_t *word)
+{
+	futex_wake(word);
+}
+
 bool wait_until(struct pf_thread *t, wait_ready_fn ready, void *ctx,
 		struct pf_process *serve, const struct timespec *deadline)
 {

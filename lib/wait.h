@@ -4,7 +4,9 @@
 #ifndef PF_WAIT_H
 #define PF_WAIT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct pf_thread;
@@ -23,6 +25,10 @@ void thread_notify(struct pf_thread *t);
 
 /* Wake one thread of P that sleeps idle, if any (after queueing a call). */
 void process_notify_idle(struct pf_process *p);
+
+/* Sleep while *WORD == SEEN (or until woken); wake one sleeper. */
+void futex_wait_word(_Atomic uint32_t *word, uint32_t seen);
+void futex_wake_word(_Atomic uint32_t *word);
 
 /* NOW + NS on CLOCK_MONOTONIC. */
 struct timespec deadline_after(int64_t ns);
