@@ -108,25 +108,40 @@ void call_fail(struct call_msg *m, int err)
 
 /* ---- serving ------------------------------------------------------------- */
 
+/* snprintf at *N, keeping *N inside the buffer when the text is cut. */
+static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
+{
+	if (*n + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n = *n + (size_t)w < cap ? *n + (size_t)w : cap - 1;
+}
+
 /* Would waiting for E's serial lock close a cycle? The holder H waits for a
  * call, served by a thread that waits for a call, ... if that chain reaches
  * the thread that sent M, nobody can ever proceed. Names the cycle in M. */
 static bool closes_cycle(struct call_msg *m, struct pf_thread *h)
 {
 	char *buf = m->detail;
-	size_t cap = sizeof m->detail;
-	int n = snprintf(buf, cap, "deadlock: %s", m->callee->name);
+	size_t cap = sizeof m->detail, n = 0;
+	append(buf, cap, &n, "deadlock: %s", m->callee->name);
 	for (int hops = 0; h && hops < 32; hops++) {
 		if (h == atomic_load(&m->caller)) {
-			snprintf(buf + n, cap - (size_t)n, " -> %s (\"%s\" is not reentrant and is busy in this cycle)",
-				 m->callee->name, m->entry->name);
+			append(buf, cap, &n, " -> %s (\"%s\" is not reentrant and is busy in this cycle)",
+			       m->callee->name, m->entry->name);
 			return true;
 		}
 		struct call_msg *w = h->waiting_on;
 		if (!w || !w->callee)
 			break;
-		if (n < (int)cap)
-			n += snprintf(buf + n, cap - (size_t)n, " -> %s", w->callee->name);
+		append(buf, cap, &n, " -> %s", w->callee->name);
 		h = atomic_load(&w->state) == MSG_RUNNING ? w->server : NULL;
 	}
 	buf[0] = '\0';
@@ -146,14 +161,16 @@ static int serial_enter(struct pf_thread *t, struct call_msg *m)
 				 e->name, m->callee->name);
 		return -EDEADLK;
 	}
+	bool checked = false;
 	for (unsigned tries = 0;; tries++) {
 		struct pf_thread *none = NULL;
 		if (atomic_compare_exchange_weak(&e->holder, &none, t))
 			return 0;
 		if (!none)
 			continue;   /* a spurious CAS failure */
-		if (tries == 0 && closes_cycle(m, none))
+		if (!checked && closes_cycle(m, none))
 			return -EDEADLK;
+		checked = true;
 		if (tries < 64) {
 			__builtin_ia32_pause();
 			continue;

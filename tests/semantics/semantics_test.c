@@ -172,6 +172,52 @@ static void reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle(void **
 	stop_server(y);
 }
 
+static long cyc_c(long x);
+
+static long cyc_a(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "cycb.b", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x);
+}
+
+static long cyc_b(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "cycc.c", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x);
+}
+
+static long cyc_c(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "cyca.a", 0))
+		return -1;
+	long r = PF_GATE(long(long), imp)(x);   /* back into the busy cyca.a */
+	deadlock_errno = pf_errno();
+	strncpy(deadlock_message, pf_error_message(), sizeof deadlock_message - 1);
+	return r;
+}
+
+static void three_process_cycle_is_named_in_order(void **state)
+{
+	(void)state;
+	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, 0, 0 }, { 0 } };
+	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, 0, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, 0, 0 }, { 0 } };
+	memset(deadlock_message, 0, sizeof deadlock_message);
+	pf_process *a = start_server("cyca", exa), *b = start_server("cycb", exb),
+		   *c = start_server("cycc", exc);
+	assert_int_equal(PF_GATE(long(long), import_ok("cyca.a"))(3), 0);
+	assert_int_equal(deadlock_errno, -EDEADLK);
+	assert_non_null(strstr(deadlock_message, "deadlock: cyca -> cycb -> cycc -> cyca"));
+	stop_server(a);
+	stop_server(b);
+	stop_server(c);
+}
+
 /* ---- asynchronous and one-way calls ----------------------------------------- */
 
 static long square(long x) { return x * x; }
@@ -304,6 +350,7 @@ int main(void)
 		cmocka_unit_test(callback_a_b_a_is_served_by_the_waiting_thread),
 		cmocka_unit_test(callback_chain_a_b_c_a),
 		cmocka_unit_test(reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle),
+		cmocka_unit_test(three_process_cycle_is_named_in_order),
 		cmocka_unit_test(ten_thousand_async_calls_in_flight_all_collected),
 		cmocka_unit_test(one_way_calls_are_all_delivered),
 		cmocka_unit_test(timeout_fires_and_the_late_reply_is_discarded),
