@@ -46,6 +46,7 @@ struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
 	m->server = NULL;
 	m->from = t->self;
 	m->detail[0] = '\0';
+	m->in_turn = false;
 	m->stack_args = (const uint8_t *)stack_args;
 
 	const greg_t *g = uc->uc_mcontext.gregs;
@@ -127,7 +128,7 @@ static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)
 /* Would waiting for E's serial lock close a cycle? The holder H waits for a
  * call, served by a thread that waits for a call, ... if that chain reaches
  * the thread that sent M, nobody can ever proceed. Names the cycle in M. */
-static bool closes_cycle(struct call_msg *m, struct pf_thread *h)
+bool call_would_deadlock(struct call_msg *m, struct pf_thread *h)
 {
 	char *buf = m->detail;
 	size_t cap = sizeof m->detail, n = 0;
@@ -155,7 +156,7 @@ static int serial_enter(struct pf_thread *t, struct call_msg *m)
 	if (h == t) {
 		/* Re-entered on the thread that is running it: it could only
 		 * ever wait for itself. */
-		if (!closes_cycle(m, t))
+		if (!call_would_deadlock(m, t))
 			snprintf(m->detail, sizeof m->detail,
 				 "deadlock: \"%s\" in process %s is not reentrant and was re-entered on its own thread",
 				 e->name, m->callee->name);
@@ -168,7 +169,7 @@ static int serial_enter(struct pf_thread *t, struct call_msg *m)
 			return 0;
 		if (!none)
 			continue;   /* a spurious CAS failure */
-		if (!checked && closes_cycle(m, none))
+		if (!checked && call_would_deadlock(m, none))
 			return -EDEADLK;
 		checked = true;
 		if (tries < 64) {
@@ -209,7 +210,7 @@ static void unblock_crash_signals(void)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
-void call_serve(struct pf_thread *t, struct call_msg *m)
+static void serve_one(struct pf_thread *t, struct call_msg *m)
 {
 	struct export_entry *e = m->entry;
 	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
@@ -261,6 +262,18 @@ void call_serve(struct pf_thread *t, struct call_msg *m)
 		return;
 	}
 	complete(m, err);
+}
+
+void call_serve(struct pf_thread *t, struct call_msg *m)
+{
+	while (m) {
+		/* Read before serving: once complete, M may be gone. */
+		bool in_turn = m->in_turn;
+		struct pf_process *callee = m->callee;
+		struct export_entry *e = m->entry;
+		serve_one(t, m);
+		m = in_turn ? process_pass_turn(callee, e) : NULL;
+	}
 }
 
 /* ---- submitting ---------------------------------------------------------- */

@@ -4,6 +4,7 @@
 #define PF_CALL_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <time.h>
 #include <ucontext.h>
 #include "buffers.h"
@@ -38,6 +39,10 @@ struct serve_frame {
 /* Wait for M (queued by T's process) until done or DEADLINE (NULL: none),
  * serving T's own process meanwhile. 0 or -ETIMEDOUT. */
 int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline);
+
+/* Would M, waiting for its export held by H, wait forever (a cycle of
+ * waits back to M's caller)? If so, M's detail names the cycle. */
+bool call_would_deadlock(struct call_msg *m, struct pf_thread *h);
 
 /* Complete M with ERR without running it. */
 void call_fail(struct call_msg *m, int err);

@@ -12,6 +12,7 @@
 #include "pfipc.h"
 
 struct call_msg;
+struct export_entry;
 struct pf_thread;
 
 #define PROCESS_NAME_MAX    32u
@@ -41,6 +42,9 @@ struct pf_process {
 	pthread_mutex_t lock;
 	struct call_msg *head, *tail;
 	_Atomic unsigned queued;
+	/* With a pool: calls of a busy non-reentrant export wait here, in
+	 * arrival order, for its running call to pass the turn on. */
+	struct call_msg *parked_head, *parked_tail;
 
 	/* Its threads, by index; idle ones have their bit set in idle_mask. */
 	struct pf_thread *_Atomic threads[PROCESS_MAX_THREADS];
@@ -75,6 +79,9 @@ int process_enqueue(struct pf_process *p, struct call_msg *m);
 struct call_msg *process_dequeue(struct pf_process *p);
 /* Take M off P's queue if it is still there. */
 bool process_cancel(struct pf_process *p, struct call_msg *m);
+/* M, which had its export's turn, is done: the next parked call of the
+ * same export (now holding the turn), or NULL. */
+struct call_msg *process_pass_turn(struct pf_process *p, struct export_entry *e);
 
 /* An export of P faulted (called on the thread that recovered): fail what
  * is queued, withdraw the exports, tell the watchers; the serve loop then

@@ -82,6 +82,52 @@ static void plain_export_runs_one_call_at_a_time_even_with_two_threads(void **st
 	assert_int_equal(run_two_overlapping_calls(0), 1);
 }
 
+#define ORDERED_CALLS 3000
+
+static long arrivals[ORDERED_CALLS];
+static int narrivals;
+static atomic_int running_now;
+static int overlapped;
+
+static long arrive(long x)
+{
+	if (atomic_fetch_add(&running_now, 1) != 0)
+		overlapped++;
+	if (narrivals < ORDERED_CALLS)
+		arrivals[narrivals++] = x;
+	for (volatile int spin = 0; spin < (x % 7) * 100; spin++)
+		;   /* uneven work, so a second pool thread would overtake */
+	atomic_fetch_sub(&running_now, 1);
+	return x;
+}
+
+static int arrive_init(void *arg)
+{
+	(void)arg;
+	return pf_export("fifo.arrive", (void *)arrive, 0, 0);
+}
+
+static void plain_export_keeps_arrival_order_on_a_four_thread_pool(void **state)
+{
+	(void)state;
+	narrivals = overlapped = 0;
+	pf_process *pool;
+	pf_process_options opts = { .threads = 4 };
+	assert_int_equal(pf_process_create(&pool, "fifo", &opts, arrive_init, NULL), 0);
+	pf_import *oneway;
+	assert_int_equal(pf_import_create(&oneway, "fifo.arrive", PF_IMPORT_ONEWAY), 0);
+	for (long i = 0; i < ORDERED_CALLS - 1; i++)
+		PF_GATE(long(long), oneway)(i);
+	/* A synchronous call is answered after everything queued before it. */
+	assert_int_equal(PF_GATE(long(long), import_ok("fifo.arrive"))(ORDERED_CALLS - 1),
+			 ORDERED_CALLS - 1);
+	assert_int_equal(narrivals, ORDERED_CALLS);
+	for (long i = 0; i < ORDERED_CALLS; i++)
+		assert_int_equal(arrivals[i], i);
+	assert_int_equal(overlapped, 0);
+	stop_server(pool);
+}
+
 /* ---- callbacks ----------------------------------------------------------- */
 
 static long back_in_client(long x) { return x * 10; }
@@ -347,6 +393,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reentrant_export_runs_on_two_threads_at_once),
 		cmocka_unit_test(plain_export_runs_one_call_at_a_time_even_with_two_threads),
+		cmocka_unit_test(plain_export_keeps_arrival_order_on_a_four_thread_pool),
 		cmocka_unit_test(callback_a_b_a_is_served_by_the_waiting_thread),
 		cmocka_unit_test(callback_chain_a_b_c_a),
 		cmocka_unit_test(reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle),
