@@ -44,7 +44,8 @@ int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *de
  * waits back to M's caller)? If so, M's detail names the cycle. */
 bool call_would_deadlock(struct call_msg *m, struct pf_thread *h);
 
-/* Complete M with ERR without running it. */
-void call_fail(struct call_msg *m, int err);
+/* M is finished (ERR 0) or failed without running (ERR < 0): hand it
+ * back to whoever waits for it, or free it. */
+void call_complete(struct call_msg *m, int err);
 
 #endif

@@ -90,6 +90,9 @@ void process_crashed(struct pf_process *p);
 /* P crashed and is not (yet) serving again. */
 bool process_crashed_last(const struct pf_process *p);
 
+/* Empty P's queue and parked calls into one list (P's lock held). */
+struct call_msg *process_take_all_locked(struct pf_process *p);
+
 /* Wake every thread of P (an async result may be awaited on any). */
 void process_notify_all(struct pf_process *p);
 
