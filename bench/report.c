@@ -4,8 +4,11 @@
  * Which figure is compared with which lives here, in two tables, so that
  * what a ratio means can be read in one place: RATIOS (shown beside each
  * case) and the targets of issue 3 (shown under the table, each with the
- * verdict of this run). A ratio is always median / median; for throughput
- * cases it is calls/s over calls/s, so "2.0x" means twice the throughput.
+ * verdict of this run). A ratio is the median, over rounds, of that round's
+ * ratio: the cases of one round ran back to back, so a round's ratio
+ * compares figures taken under the same conditions even when the machine
+ * changes between rounds (as a shared VM does). For throughput cases it is
+ * calls/s over calls/s, so "2.0x" means twice the throughput.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -73,14 +76,39 @@ static double median_of(const struct case_list *l, const char *name)
 	return c && !c->skipped && c->nsamples ? c->stats.median_ns : NAN;
 }
 
+/* The samples of case NAME, or NULL when it is absent or was skipped. */
+static const struct bench_case *usable(const struct case_list *l, const char *name)
+{
+	const struct bench_case *c = name ? case_find(l, name) : NULL;
+
+	return c && !c->skipped && c->nsamples ? c : NULL;
+}
+
+/* Median over rounds of SELF / (A + B) (B may be NULL), or of
+ * (A + B) / SELF when SPEED; NAN when a case is missing. */
+static double paired(const struct case_list *l, const char *self_name,
+		     const char *a_name, const char *b_name, bool speed)
+{
+	const struct bench_case *self = usable(l, self_name);
+	const struct bench_case *a = usable(l, a_name);
+	const struct bench_case *b = b_name ? usable(l, b_name) : NULL;
+	double r[64];
+	unsigned n = 0;
+
+	if (!self || !a || (b_name && !b))
+		return NAN;
+	for (unsigned i = 0; i < self->nsamples && i < a->nsamples && n < 64; i++) {
+		if (b && i >= b->nsamples)
+			break;
+		double ref = a->samples[i] + (b ? b->samples[i] : 0);
+		r[n++] = speed ? ref / self->samples[i] : self->samples[i] / ref;
+	}
+	return n ? stats_of(r, n).median_ns : NAN;
+}
+
 static double ratio_value(const struct case_list *l, const struct ratio_def *r)
 {
-	double self = median_of(l, r->name);
-	double ref = median_of(l, r->ref_a);
-
-	if (r->ref_b)
-		ref += median_of(l, r->ref_b);
-	return r->speed ? ref / self : self / ref;
+	return paired(l, r->name, r->ref_a, r->ref_b, r->speed);
 }
 
 /* -------------------------------------------------------------- targets */
@@ -98,7 +126,7 @@ struct target {
 static double speedup(const struct case_list *l, const char *two,
 		      const char *one)
 {
-	return median_of(l, one) / median_of(l, two);
+	return paired(l, two, one, NULL, true);
 }
 
 /* The targets of issue 3, computed from this run's medians. A NAN value
@@ -116,20 +144,16 @@ static unsigned targets_of(const struct case_list *l, struct target *t)
 	const char *worst_name = "-";
 
 	t[n] = (struct target){ "pf_gate <= 1.25 x (sigsegv + spin_pp)",
-				median_of(l, "pf_gate") /
-					(median_of(l, "sigsegv") +
-					 median_of(l, "spin_pp")),
+				paired(l, "pf_gate", "sigsegv", "spin_pp", false),
 				1.25, "<=", "" };
 	n++;
 	t[n] = (struct target){ "pf_mig <= 1.15 x sigsegv",
-				median_of(l, "pf_mig") /
-					median_of(l, "sigsegv"),
+				paired(l, "pf_mig", "sigsegv", NULL, false),
 				1.15, "<=", "" };
 	n++;
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		double m = median_of(l, modes[i]);
-		double x = fmin(median_of(l, "pipe_pp"),
-				median_of(l, "socketpair_pp")) / m;
+		double x = fmin(paired(l, modes[i], "pipe_pp", NULL, true),
+				paired(l, modes[i], "socketpair_pp", NULL, true));
 
 		if (!isnan(x) && (isnan(worst) || x < worst))
 			worst = x, worst_name = modes[i];

@@ -49,6 +49,8 @@ struct pf_process {
 	/* Its threads, by index; idle ones have their bit set in idle_mask. */
 	struct pf_thread *_Atomic threads[PROCESS_MAX_THREADS];
 	_Atomic uint64_t idle_mask;
+	_Atomic unsigned spinning;    /* threads polling for work right now:
+					 a queued call needs no wake-up */
 	unsigned nservers;            /* threads pf_process_create started */
 	pthread_t servers[PROCESS_MAX_THREADS];
 	_Atomic unsigned servers_running;

@@ -96,7 +96,14 @@ void futex_wake_word(_Atomic uint32_t *word)
 bool wait_until(struct pf_thread *t, wait_ready_fn ready, void *ctx,
 		struct pf_process *serve, const struct timespec *deadline)
 {
-	if (ready(ctx) || spin(t, ready, ctx))
+	if (ready(ctx))
+		return true;
+	if (serve)
+		atomic_fetch_add(&serve->spinning, 1);
+	bool got = spin(t, ready, ctx);
+	if (serve)
+		atomic_fetch_sub(&serve->spinning, 1);
+	if (got)
 		return true;
 	uint64_t bit = 1ull << t->index;
 	for (;;) {
@@ -126,9 +133,13 @@ void thread_notify(struct pf_thread *t)
 
 void process_notify_idle(struct pf_process *p)
 {
-	/* Claim the idle thread we wake (clear its bit ourselves): two calls
+	/* A thread that is spinning will find the call: no syscall. (One
+	 * that stops spinning rechecks the queue before it sleeps.) Else
+	 * claim the idle thread we wake (clear its bit ourselves): two calls
 	 * queued back to back must wake two threads, not the same one twice. */
 	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load(&p->spinning))
+		return;
 	uint64_t idle = atomic_load(&p->idle_mask);
 	while (idle) {
 		uint64_t bit = idle & -idle;
