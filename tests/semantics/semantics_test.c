@@ -264,6 +264,58 @@ static void three_process_cycle_is_named_in_order(void **state)
 	stop_server(c);
 }
 
+static long nap_then(long x)
+{
+	sleep_ms(50);
+	return x;
+}
+
+static long busy_x(long x)
+{
+	pf_import *imp;
+	if (pf_import_create(&imp, "napper.nap", 0))
+		return -1;
+	return PF_GATE(long(long), imp)(x) + 1;   /* busy, waiting, for 50 ms */
+}
+
+static int busy_init(void *arg)
+{
+	(void)arg;
+	return pf_export("busy.x", (void *)busy_x, 0, 0);
+}
+
+static void *second_caller(void *arg)
+{
+	long *out = arg;
+	pf_process_join_self(NULL, "second");
+	pf_import *imp;
+	if (pf_import_create(&imp, "busy.x", 0) == 0) {
+		sleep_ms(10);   /* arrive while the first call waits */
+		out[0] = PF_GATE(long(long), imp)(20);
+		out[1] = pf_errno();
+	}
+	pf_thread_detach();
+	return NULL;
+}
+
+static void busy_export_in_a_pool_makes_an_unrelated_caller_wait_not_fail(void **state)
+{
+	(void)state;
+	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, 0, 0 }, { 0 } };
+	pf_process *napper = start_server("napper", exn), *busy;
+	pf_process_options opts = { .threads = 2 };
+	assert_int_equal(pf_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
+	long second[2] = { -1, -1 };
+	pthread_t th;
+	pthread_create(&th, NULL, second_caller, second);
+	assert_int_equal(PF_GATE(long(long), import_ok("busy.x"))(10), 11);
+	pthread_join(th, NULL);
+	assert_int_equal(second[1], 0);
+	assert_int_equal(second[0], 21);
+	stop_server(busy);
+	stop_server(napper);
+}
+
 /* ---- asynchronous and one-way calls ----------------------------------------- */
 
 static long square(long x) { return x * x; }
@@ -398,6 +450,7 @@ int main(void)
 		cmocka_unit_test(callback_chain_a_b_c_a),
 		cmocka_unit_test(reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle),
 		cmocka_unit_test(three_process_cycle_is_named_in_order),
+		cmocka_unit_test(busy_export_in_a_pool_makes_an_unrelated_caller_wait_not_fail),
 		cmocka_unit_test(ten_thousand_async_calls_in_flight_all_collected),
 		cmocka_unit_test(one_way_calls_are_all_delivered),
 		cmocka_unit_test(timeout_fires_and_the_late_reply_is_discarded),
