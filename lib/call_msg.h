@@ -55,8 +55,8 @@ struct call_msg {
 
 	/* Written by the callee. */
 	alignas(64) struct pf_thread *server; /* the thread running it */
-	bool in_turn;                   /* holds its export's turn in a pool
-					   (process.c); pass it on when done */
+	bool in_turn;                   /* holds its export's turn (queue.c);
+					   pass it on when done */
 	char detail[192];               /* why it failed, when there is more
 					   to say than the error code */
 

@@ -42,8 +42,8 @@ struct pf_process {
 	pthread_mutex_t lock;
 	struct call_msg *head, *tail;
 	_Atomic unsigned queued;
-	/* With a pool: calls of a busy non-reentrant export wait here, in
-	 * arrival order, for its running call to pass the turn on. */
+	/* Calls of a busy non-reentrant export wait here, in arrival order,
+	 * for its running call to pass the turn on. */
 	struct call_msg *parked_head, *parked_tail;
 
 	/* Its threads, by index; idle ones have their bit set in idle_mask. */

@@ -1,6 +1,5 @@
 /* A process's call queue: FIFO under the process's lock (normal context
- * only), plus the turn-taking that keeps a non-reentrant export's calls in
- * arrival order on a pool of threads. */
+ * only), plus the turns a non-reentrant export's calls take. */
 #include <errno.h>
 #include "call.h"
 #include "process.h"
@@ -28,12 +27,16 @@ int process_enqueue(struct pf_process *p, struct call_msg *m)
 	return 0;
 }
 
-/* With more than one thread, a non-reentrant export's calls take turns in
- * arrival order: the call that finds its export free takes the turn, later
- * ones park until it is passed on. (One thread serves in order anyway.) */
-static bool takes_turns(const struct pf_process *p, const struct call_msg *m)
+/* A non-reentrant export's calls take turns in arrival order: the call that
+ * finds its export free takes the turn, later ones park until it is passed
+ * on. With one thread this is what lets a thread that waits inside the
+ * export (for a nested call) go on serving other exports' calls, and park a
+ * new call to the busy export instead of failing it; with a pool it also
+ * keeps two threads from overtaking each other. Passing the turn on takes
+ * the queue lock once more, after the caller has been answered. */
+static bool takes_turns(const struct call_msg *m)
 {
-	return p->opts.threads > 1 && !(m->flags & PF_EXPORT_REENTRANT);
+	return !(m->flags & PF_EXPORT_REENTRANT);
 }
 
 static void park(struct pf_process *p, struct call_msg *m)
@@ -72,10 +75,10 @@ struct call_msg *process_dequeue(struct pf_process *p)
 			p->tail = NULL;
 		atomic_fetch_sub(&p->queued, 1);
 		m->in_turn = false;
-		if (!takes_turns(p, m))
+		if (!takes_turns(m))
 			break;
-		if (!m->entry->pool_busy) {
-			m->entry->pool_busy = m->in_turn = true;
+		if (!m->entry->busy) {
+			m->entry->busy = m->in_turn = true;
 			break;
 		}
 		/* Parking a call that closes a cycle would hang it: hand it
@@ -102,7 +105,7 @@ struct call_msg *process_pass_turn(struct pf_process *p, struct export_entry *e)
 		m->in_turn = true;
 		atomic_store_explicit(&m->state, MSG_RUNNING, memory_order_relaxed);
 	} else {
-		e->pool_busy = false;
+		e->busy = false;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return m;

@@ -33,7 +33,7 @@ struct export_entry {
 	 * sleep on serial_seq. On its own cache line: calls through the
 	 * export write it, lookups of the fields above only read. */
 	alignas(64) struct pf_thread *_Atomic holder;
-	bool pool_busy;     /* a call of it has its turn (owner's lock) */
+	bool busy;          /* a queued call of it has its turn (owner's lock) */
 	_Atomic uint32_t serial_seq;
 	_Atomic uint32_t serial_waiters;
 };

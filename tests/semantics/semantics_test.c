@@ -298,12 +298,11 @@ static void *second_caller(void *arg)
 	return NULL;
 }
 
-static void busy_export_in_a_pool_makes_an_unrelated_caller_wait_not_fail(void **state)
+static void busy_export_makes_an_unrelated_caller_wait(unsigned threads)
 {
-	(void)state;
 	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, 0, 0 }, { 0 } };
 	pf_process *napper = start_server("napper", exn), *busy;
-	pf_process_options opts = { .threads = 2 };
+	pf_process_options opts = { .threads = threads };
 	assert_int_equal(pf_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
 	long second[2] = { -1, -1 };
 	pthread_t th;
@@ -314,6 +313,18 @@ static void busy_export_in_a_pool_makes_an_unrelated_caller_wait_not_fail(void *
 	assert_int_equal(second[0], 21);
 	stop_server(busy);
 	stop_server(napper);
+}
+
+static void unrelated_call_to_a_busy_export_waits_its_turn_on_one_thread(void **state)
+{
+	(void)state;
+	busy_export_makes_an_unrelated_caller_wait(1);
+}
+
+static void unrelated_call_to_a_busy_export_waits_its_turn_in_a_pool(void **state)
+{
+	(void)state;
+	busy_export_makes_an_unrelated_caller_wait(2);
 }
 
 /* ---- asynchronous and one-way calls ----------------------------------------- */
@@ -450,7 +461,8 @@ int main(void)
 		cmocka_unit_test(callback_chain_a_b_c_a),
 		cmocka_unit_test(reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle),
 		cmocka_unit_test(three_process_cycle_is_named_in_order),
-		cmocka_unit_test(busy_export_in_a_pool_makes_an_unrelated_caller_wait_not_fail),
+		cmocka_unit_test(unrelated_call_to_a_busy_export_waits_its_turn_on_one_thread),
+		cmocka_unit_test(unrelated_call_to_a_busy_export_waits_its_turn_in_a_pool),
 		cmocka_unit_test(ten_thousand_async_calls_in_flight_all_collected),
 		cmocka_unit_test(one_way_calls_are_all_delivered),
 		cmocka_unit_test(timeout_fires_and_the_late_reply_is_discarded),
