@@ -46,6 +46,22 @@ static void add_to_slot(void)
  * before the fault by -fsanitize=undefined builds). */
 static long *volatile near_null = (long *)8;
 
+static void call_through_empty_slot(void)
+{
+	pf_import *imp = child_setup();
+	/* A wild pointer: the slot after the only import holds nothing. */
+	long (*const *wild)(long) = (long (*const *)(long))pf_import_slot(imp) + 1;
+	(*wild)(1);
+}
+
+static void call_through_empty_slot_dies_naming_it(void **state)
+{
+	(void)state;
+	struct death d = run_child(call_through_empty_slot);
+	assert_int_equal(d.signal, SIGSEGV);
+	assert_non_null(strstr(d.err, "pfipc: process \"client\": touched an empty slot or gate of process \"client\""));
+}
+
 static void null_dereference(void)
 {
 	child_setup();
@@ -138,6 +154,7 @@ int main(void)
 		cmocka_unit_test(store_into_slot_dies_with_one_line),
 		cmocka_unit_test(read_of_gate_dies_with_one_line),
 		cmocka_unit_test(arithmetic_on_slot_dies_with_one_line),
+		cmocka_unit_test(call_through_empty_slot_dies_naming_it),
 		cmocka_unit_test(null_dereference_elsewhere_still_dies_by_sigsegv),
 		cmocka_unit_test(own_handler_installed_first_still_runs_outside_arena),
 		cmocka_unit_test(call_from_thread_outside_processes_dies_naming_it),
