@@ -63,6 +63,7 @@ static int process_new(const char *name, const pf_process_options *opts,
 	if (p->opts.bind_timeout_ns == 0)
 		p->opts.bind_timeout_ns = 1000000000;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->join_lock, NULL);
 	pthread_mutex_init(&p->imports_lock, NULL);
 	sem_init(&p->init_done, 0, 0);
 	atomic_store(&p->state, PROC_STARTING);
@@ -372,13 +373,14 @@ int pf_process_join(pf_process *p)
 	struct pf_thread *t = pf_current;
 	if (t && t->proc == p)
 		return t->role == ROLE_SERVER ? -EDEADLK : -EINVAL;
-	pthread_mutex_lock(&p->lock);
-	bool first = !p->joined;
-	p->joined = true;
-	pthread_mutex_unlock(&p->lock);
-	if (first)
+	/* Its own lock, held while joining: a second joiner returns only once
+	 * the threads have really ended. */
+	pthread_mutex_lock(&p->join_lock);
+	if (!p->joined)
 		for (unsigned i = 0; i < p->nservers; i++)
 			pthread_join(p->servers[i], NULL);
+	p->joined = true;
+	pthread_mutex_unlock(&p->join_lock);
 	return 0;
 }
 

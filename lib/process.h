@@ -54,7 +54,8 @@ struct pf_process {
 	unsigned nservers;            /* threads pf_process_create started */
 	pthread_t servers[PROCESS_MAX_THREADS];
 	_Atomic unsigned servers_running;
-	bool joined;
+	pthread_mutex_t join_lock;
+	bool joined;                  /* its servers have been joined */
 
 	_Atomic unsigned crashes;
 	_Atomic bool died_crashed;    /* its last end was a crash */
