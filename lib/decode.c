@@ -146,7 +146,8 @@ static void classify(const cs_insn *ci, struct insn *out)
 	if (ci->id == X86_INS_MOV && x->op_count == 2 &&
 	    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
 		int dest = greg_of(x->operands[0].reg);
-		if (dest >= 0 && take_mem(&x->operands[1], out)) {
+		/* Loading a gate into rsp is no call: refuse it. */
+		if (dest >= 0 && dest != REG_RSP && take_mem(&x->operands[1], out)) {
 			out->kind = INSN_MOV_LOAD;
 			out->dest = (int8_t)dest;
 		}

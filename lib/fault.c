@@ -102,7 +102,7 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 	struct decoder *dec = t ? t->dec : NULL;
 	if (!dec && !atomic_flag_test_and_set(&emergency_taken))
 		dec = emergency_decoder;
-	char text[160] = "jump to the gate";
+	char text[160] = "execution inside the arena";
 	if (arena_classify(rip).area == AREA_OUTSIDE)   /* never read the arena */
 		decode_text(dec, rip, text, sizeof text);
 
@@ -172,6 +172,8 @@ static void arena_fault(ucontext_t *uc, uintptr_t addr, struct arena_place pl)
 		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
 		return;
 	}
+	if (arena_classify(rip).area != AREA_OUTSIDE)   /* never decode the arena */
+		return refuse(t, rip, addr, owner, imp, "jumped into the slot of");
 	struct insn in;
 	if (!decode_at(t->dec, rip, &in) || in.kind == INSN_OTHER ||
 	    insn_operand_address(&in, rip, g) != addr)

@@ -62,6 +62,22 @@ static void call_through_empty_slot_dies_naming_it(void **state)
 	assert_non_null(strstr(d.err, "pfipc: process \"client\": touched an empty slot or gate of process \"client\""));
 }
 
+static void execute_a_slot(void)
+{
+	pf_import *imp = child_setup();
+	/* The slot's address used as code, not as a pointer to it. */
+	((void (*)(void))(uintptr_t)pf_import_slot(imp))();
+}
+
+static void jumping_into_a_slot_dies_naming_it(void **state)
+{
+	(void)state;
+	struct death d = run_child(execute_a_slot);
+	assert_int_equal(d.signal, SIGSEGV);
+	assert_non_null(strstr(d.err, "jumped into the slot of import \"victim.ident\""));
+	assert_non_null(strstr(d.err, "execution inside the arena"));
+}
+
 static void null_dereference(void)
 {
 	child_setup();
@@ -155,6 +171,7 @@ int main(void)
 		cmocka_unit_test(read_of_gate_dies_with_one_line),
 		cmocka_unit_test(arithmetic_on_slot_dies_with_one_line),
 		cmocka_unit_test(call_through_empty_slot_dies_naming_it),
+		cmocka_unit_test(jumping_into_a_slot_dies_naming_it),
 		cmocka_unit_test(null_dereference_elsewhere_still_dies_by_sigsegv),
 		cmocka_unit_test(own_handler_installed_first_still_runs_outside_arena),
 		cmocka_unit_test(call_from_thread_outside_processes_dies_naming_it),
