@@ -7,7 +7,7 @@
  * has returned), so call_await may block, take locks and serve calls.
  * Only caller-saved registers are touched, exactly as a real callee would.
  */
-#include "abi.h"
+#include "x86_64/abi.h"
 
 	.text
 	.globl	pf_x86_await

@@ -9,7 +9,7 @@
  * xmm0, xmm1 and (long double) st0. We reproduce the first and capture the
  * second.
  */
-#include "abi.h"
+#include "x86_64/abi.h"
 
 	.text
 	.globl	pf_x86_invoke

@@ -7,12 +7,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "buffers.h"
-#include "call.h"
-#include "process.h"
-#include "registry.h"
-#include "thread.h"
-#include "wait.h"
+#include "sched/copies.h"
+#include "call/submit.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
+#include "proc/wait.h"
 
 /* snprintf at *N, keeping *N inside the buffer when the text is cut. */
 static void append(char *buf, size_t cap, size_t *n, const char *fmt, ...)

@@ -1,8 +1,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "buffers.h"
-#include "registry.h"
+#include "sched/copies.h"
+#include "ident/registry.h"
 
 /* The 8-byte word holding argument LOC (PF_ARG_REG / PF_ARG_STACK), or NULL
  * when it lies past the stack bytes the call carries. */

@@ -5,7 +5,7 @@
 #define PF_BUFFERS_H
 
 #include <stddef.h>
-#include "call_regs.h"
+#include "x86_64/regs.h"
 
 struct export_entry;
 

@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "call.h"
-#include "identity.h"
-#include "process.h"
-#include "registry.h"
-#include "thread.h"
-#include "wait.h"
+#include "call/submit.h"
+#include "ident/identity.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
+#include "proc/wait.h"
 
 /* Process records are never freed or reused: imports and export entries
  * point at them for the life of the program. */

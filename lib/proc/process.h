@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "arena.h"
-#include "import.h"
+#include "base/arena.h"
+#include "ident/import.h"
 #include "pfipc.h"
 
 struct call_msg;

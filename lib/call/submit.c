@@ -13,15 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "buffers.h"
-#include "call.h"
-#include "grants.h"
-#include "import.h"
-#include "process.h"
-#include "registry.h"
-#include "thread.h"
-#include "tickets.h"
-#include "wait.h"
+#include "sched/copies.h"
+#include "call/submit.h"
+#include "ident/grants.h"
+#include "ident/import.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
+#include "call/tickets.h"
+#include "proc/wait.h"
 
 struct call_msg *call_msg_alloc(void)
 {

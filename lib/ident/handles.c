@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
-#include "arena.h"
-#include "handles.h"
-#include "process.h"
-#include "thread.h"
+#include "base/arena.h"
+#include "ident/handles.h"
+#include "proc/process.h"
+#include "proc/thread.h"
 
 #define INDEX_BITS 20u
 #define GEN_BITS   20u

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include <ucontext.h>
-#include "buffers.h"
-#include "call_msg.h"
+#include "sched/copies.h"
+#include "base/msg.h"
 
 struct pf_thread;
 struct pf_import;

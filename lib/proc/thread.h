@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "call_msg.h"
+#include "base/msg.h"
 
 struct decoder;
 struct pf_process;

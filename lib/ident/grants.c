@@ -19,10 +19,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "grants.h"
-#include "process.h"
-#include "registry.h"
-#include "thread.h"
+#include "ident/grants.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
 
 struct grant {
 	const struct export_entry *entry;

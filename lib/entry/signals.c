@@ -15,7 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
-#include "signals.h"
+#include "entry/signals.h"
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include "arena.h"
+#include "base/arena.h"
 
 #define GATE_BYTES  ((uintptr_t)ARENA_MAX_PROCESSES * ARENA_MAX_IMPORTS * ARENA_GATE_STRIDE)
 #define TABLE_BYTES ((uintptr_t)ARENA_MAX_IMPORTS * 8u)

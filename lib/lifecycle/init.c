@@ -3,11 +3,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "arena.h"
-#include "decode.h"
-#include "fault.h"
-#include "registry.h"
-#include "thread.h"
+#include "base/arena.h"
+#include "entry/decode.h"
+#include "entry/fault.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result;

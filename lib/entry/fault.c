@@ -25,16 +25,16 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <ucontext.h>
-#include "arena.h"
-#include "call.h"
-#include "decode.h"
-#include "diag.h"
-#include "fault.h"
-#include "import.h"
-#include "process.h"
-#include "registry.h"
-#include "signals.h"
-#include "thread.h"
+#include "base/arena.h"
+#include "call/submit.h"
+#include "entry/decode.h"
+#include "base/diag.h"
+#include "entry/fault.h"
+#include "ident/import.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "entry/signals.h"
+#include "proc/thread.h"
 
 static struct decoder *emergency_decoder;   /* for threads with none */
 static atomic_flag emergency_taken = ATOMIC_FLAG_INIT;

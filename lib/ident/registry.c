@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <string.h>
-#include "process.h"
-#include "registry.h"
+#include "proc/process.h"
+#include "ident/registry.h"
 
 #define MAX_ENTRIES    4096u
 #define MAX_NAMESPACES 1024u

@@ -4,11 +4,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "call.h"
-#include "process.h"
-#include "thread.h"
-#include "tickets.h"
-#include "wait.h"
+#include "call/submit.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "call/tickets.h"
+#include "proc/wait.h"
 
 #define TABLE_SIZE (1u << 16)   /* in flight at once, at most */
 

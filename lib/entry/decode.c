@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include "decode.h"
+#include "entry/decode.h"
 
 struct decoder {
 	csh cs;

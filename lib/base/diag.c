@@ -1,5 +1,5 @@
 #include <unistd.h>
-#include "diag.h"
+#include "base/diag.h"
 
 void diag_start(struct diag *d, char *buf, size_t cap)
 {

@@ -1,10 +1,10 @@
 #include <errno.h>
 #include <string.h>
-#include "grants.h"
-#include "import.h"
-#include "process.h"
-#include "registry.h"
-#include "thread.h"
+#include "ident/grants.h"
+#include "ident/import.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/thread.h"
 
 struct pf_import *import_at(struct pf_process *p, unsigned slot)
 {

@@ -1,9 +1,9 @@
 /* pf_caller and the one exit hook for everything kept per process. */
-#include "caller_data.h"
-#include "grants.h"
-#include "handles.h"
-#include "identity.h"
-#include "thread.h"
+#include "ident/caller_data.h"
+#include "ident/grants.h"
+#include "ident/handles.h"
+#include "ident/identity.h"
+#include "proc/thread.h"
 
 pf_process *pf_caller(void)
 {

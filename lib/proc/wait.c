@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "process.h"
-#include "thread.h"
-#include "wait.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "proc/wait.h"
 
 /* Spin budgets in nanoseconds. Waking a sleeping thread on another CPU
  * costs tens of microseconds on a VM, a fault a microsecond or two: a

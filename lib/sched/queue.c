@@ -1,10 +1,10 @@
 /* A process's call queue: FIFO under the process's lock (normal context
  * only), plus the turns a non-reentrant export's calls take. */
 #include <errno.h>
-#include "call.h"
-#include "process.h"
-#include "registry.h"
-#include "wait.h"
+#include "call/submit.h"
+#include "proc/process.h"
+#include "ident/registry.h"
+#include "proc/wait.h"
 
 int process_enqueue(struct pf_process *p, struct call_msg *m)
 {

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "decode.h"
-#include "thread.h"
+#include "entry/decode.h"
+#include "proc/thread.h"
 
 __thread struct pf_thread *pf_current __attribute__((tls_model("initial-exec")));
 

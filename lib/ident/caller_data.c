@@ -16,10 +16,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "arena.h"
-#include "caller_data.h"
-#include "process.h"
-#include "thread.h"
+#include "base/arena.h"
+#include "ident/caller_data.h"
+#include "proc/process.h"
+#include "proc/thread.h"
 
 #define BUCKETS 64u
 
