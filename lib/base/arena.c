@@ -7,9 +7,9 @@
 #include <sys/mman.h>
 #include "base/arena.h"
 
-#define GATE_BYTES  ((uintptr_t)ARENA_MAX_PROCESSES * ARENA_MAX_IMPORTS * ARENA_GATE_STRIDE)
-#define TABLE_BYTES ((uintptr_t)ARENA_MAX_IMPORTS * 8u)
-#define SLOT_BYTES  ((uintptr_t)ARENA_MAX_PROCESSES * TABLE_BYTES)
+#define GATE_BYTES  ((uintptr_t)LIMIT_PROCESSES * LIMIT_IMPORTS * ARENA_GATE_STRIDE)
+#define TABLE_BYTES ((uintptr_t)LIMIT_IMPORTS * 8u)
+#define SLOT_BYTES  ((uintptr_t)LIMIT_PROCESSES * TABLE_BYTES)
 
 /* Written once by arena_init (under pf_init's once), read by the handler. */
 static uintptr_t gate_base, slot_base, arena_end;
@@ -36,8 +36,8 @@ struct arena_place arena_classify(uintptr_t addr)
 		uintptr_t i = (addr - gate_base) / ARENA_GATE_STRIDE;
 		if ((addr - gate_base) % ARENA_GATE_STRIDE == 0)
 			pl.area = AREA_GATE;
-		pl.process = (unsigned)(i / ARENA_MAX_IMPORTS);
-		pl.slot = (unsigned)(i % ARENA_MAX_IMPORTS);
+		pl.process = (unsigned)(i / LIMIT_IMPORTS);
+		pl.slot = (unsigned)(i % LIMIT_IMPORTS);
 	} else {
 		uintptr_t off = addr - slot_base;
 		if (off % 8 == 0)
@@ -50,7 +50,7 @@ struct arena_place arena_classify(uintptr_t addr)
 
 uintptr_t arena_gate(unsigned process, unsigned slot)
 {
-	return gate_base + ((uintptr_t)process * ARENA_MAX_IMPORTS + slot) * ARENA_GATE_STRIDE;
+	return gate_base + ((uintptr_t)process * LIMIT_IMPORTS + slot) * ARENA_GATE_STRIDE;
 }
 
 uintptr_t arena_slot(unsigned process, unsigned slot)

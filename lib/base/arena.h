@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ARENA_MAX_PROCESSES 1024u
-#define ARENA_MAX_IMPORTS   256u   /* slots per process */
+#include "limits.h"
+
 #define ARENA_GATE_STRIDE   16u    /* bytes between two gates */
 
 enum arena_area {

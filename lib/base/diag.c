@@ -58,14 +58,18 @@ void diag_dec(struct diag *d, int64_t v)
 		put(d, tmp[--n]);
 }
 
+/* One write() per line: two processes crashing at once must not merge
+ * their lines (a pipe or terminal keeps a write of under PIPE_BUF bytes
+ * whole). The newline takes the NUL's place: len < cap always. */
 void diag_write_stderr(const struct diag *d)
 {
-	size_t off = 0;
-	while (off < d->len) {
-		ssize_t w = write(2, d->buf + off, d->len - off);
+	d->buf[d->len] = '\n';
+	size_t off = 0, n = d->len + 1;
+	while (off < n) {
+		ssize_t w = write(2, d->buf + off, n - off);
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
-	(void)!write(2, "\n", 1);
+	d->buf[d->len] = '\0';
 }

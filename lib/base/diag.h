@@ -16,6 +16,6 @@ void diag_str(struct diag *d, const char *s);
 void diag_quoted(struct diag *d, const char *s);   /* "s" */
 void diag_hex(struct diag *d, uint64_t v);         /* 0x1f */
 void diag_dec(struct diag *d, int64_t v);
-void diag_write_stderr(const struct diag *d);      /* plus a newline */
+void diag_write_stderr(const struct diag *d);      /* plus a newline, in one write */
 
 #endif

@@ -1,13 +1,14 @@
 /* One call in flight: filled by the fault handler (register image), finished
  * in normal context by the await path (binding, stack bytes, queueing), run
  * by a thread of the callee, completed back to the caller. */
-#ifndef PF_CALL_MSG_H
-#define PF_CALL_MSG_H
+#ifndef PF_MSG_H
+#define PF_MSG_H
 
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "limits.h"
 #include "x86_64/regs.h"
 
 struct pf_import;
@@ -49,22 +50,37 @@ struct call_msg {
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
 	struct export_entry *entry;     /* what it is bound to */
-	struct pf_process *callee;
+	struct pf_process *_Atomic callee; /* read by deadlock detection */
 	void *fn;
 	unsigned flags;                 /* the export's PF_EXPORT_* */
 
 	/* Written by the callee. */
-	alignas(64) struct pf_thread *server; /* the thread running it */
+	alignas(64) struct pf_thread *_Atomic server; /* the thread running it */
 	bool in_turn;                   /* holds its export's turn (queue.c);
 					   pass it on when done */
-	char detail[192];               /* why it failed, when there is more
+	char detail[LIMIT_DETAIL];      /* why it failed, when there is more
 					   to say than the error code */
 
 	alignas(64) struct call_regs regs;
 	alignas(64) struct call_result result;
 };
 
-/* A message on the heap, aligned as its layout wants. */
-struct call_msg *call_msg_alloc(void);
+/* A thread's messages for its own calls, used as a stack: a call made while
+ * serving a nested call takes the next one. A message whose caller gave up
+ * while the callee still runs it is handed to the callee to free, and its
+ * slot gets a fresh one from the heap. */
+struct msg_stack {
+	unsigned depth;
+	struct call_msg *slot[LIMIT_DEPTH];
+	struct call_msg storage[LIMIT_DEPTH];
+};
+
+/* Point every empty slot of S at its own storage; depth 0. */
+void msg_stack_reset(struct msg_stack *s);
+
+/* A message on the heap, aligned as its layout wants; NULL without memory. */
+struct call_msg *msg_alloc(void);
+/* Free a heap message (a thread's own storage is never freed). */
+void msg_free(struct call_msg *m);
 
 #endif

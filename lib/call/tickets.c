@@ -1,16 +1,12 @@
-/* A fixed open-addressed table: ticket numbers come from a counter and
- * are never reused, so a stale ticket is simply not found. */
+/* A fixed open-addressed table under one lock (normal context only). */
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-#include "call/submit.h"
-#include "proc/process.h"
-#include "proc/thread.h"
+#include <stdbool.h>
+#include "base/msg.h"
 #include "call/tickets.h"
-#include "proc/wait.h"
+#include "limits.h"
 
-#define TABLE_SIZE (1u << 16)   /* in flight at once, at most */
+#define TABLE_SIZE LIMIT_TICKET_SLOTS
 
 struct ticket_entry {
 	uint64_t ticket;            /* 0: free */
@@ -37,7 +33,7 @@ static struct ticket_entry *find_locked(uint64_t ticket)
 int tickets_issue(struct call_msg *m, uint64_t *out)
 {
 	pthread_mutex_lock(&lock);
-	if (in_use >= TABLE_SIZE / 2) {   /* keep probes short */
+	if (in_use >= LIMIT_TICKETS) {   /* keep probes short */
 		pthread_mutex_unlock(&lock);
 		return -ENOSPC;
 	}
@@ -52,6 +48,17 @@ int tickets_issue(struct call_msg *m, uint64_t *out)
 	m->ticket = t;
 	*out = t;
 	return 0;
+}
+
+struct call_msg *tickets_find(uint64_t ticket)
+{
+	if (!ticket)
+		return NULL;
+	pthread_mutex_lock(&lock);
+	struct ticket_entry *e = find_locked(ticket);
+	struct call_msg *m = e ? e->m : NULL;
+	pthread_mutex_unlock(&lock);
+	return m;
 }
 
 /* Remove E, re-placing the entries after it (linear probing). */
@@ -70,59 +77,12 @@ static void remove_locked(struct ticket_entry *e)
 	}
 }
 
-void tickets_forget(uint64_t ticket)
+bool tickets_forget(uint64_t ticket)
 {
 	pthread_mutex_lock(&lock);
 	struct ticket_entry *e = find_locked(ticket);
 	if (e)
 		remove_locked(e);
 	pthread_mutex_unlock(&lock);
-}
-
-static void fill_result(const struct call_result *r, pf_result *out)
-{
-	memset(out, 0, sizeof *out);
-	out->rax = r->rax;
-	out->rdx = r->rdx;
-	memcpy(out->xmm0, r->xmm0, 16);
-	memcpy(out->xmm1, r->xmm1, 16);
-	memcpy(&out->xmm0_float, r->xmm0, sizeof out->xmm0_float);
-	if (r->has_st0) {
-		out->has_long_double = 1;
-		memcpy(&out->st0, r->st0, 10);
-	}
-}
-
-int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out)
-{
-	struct pf_thread *t = pf_current;
-	if (!t)
-		return -EINVAL;
-	pthread_mutex_lock(&lock);
-	struct ticket_entry *e = ticket ? find_locked(ticket) : NULL;
-	struct call_msg *m = e ? e->m : NULL;
-	pthread_mutex_unlock(&lock);
-	if (!m)
-		return -ENOENT;
-	if (m->from != t->proc)
-		return -EPERM;
-	/* Whoever completes it wakes the thread named here. */
-	atomic_store(&m->caller, t);
-	struct timespec deadline;
-	if (timeout_ns >= 0)
-		deadline = deadline_after(timeout_ns);
-	if (call_wait(t, m, timeout_ns >= 0 ? &deadline : NULL) != 0)
-		return -ETIMEDOUT;
-	pthread_mutex_lock(&lock);
-	e = find_locked(ticket);
-	if (e)
-		remove_locked(e);
-	pthread_mutex_unlock(&lock);
-	if (!e)
-		return -ENOENT;   /* another thread collected it meanwhile */
-	int err = m->error;
-	if (out && !err)
-		fill_result(&m->result, out);
-	free(m);
-	return err;
+	return e != NULL;
 }

@@ -16,7 +16,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "base/arena.h"
+#include "limits.h"
 #include "ident/caller_data.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -36,7 +36,7 @@ struct cd_table {
 	size_t count;
 };
 
-static struct cd_table *_Atomic tables[ARENA_MAX_PROCESSES];
+static struct cd_table *_Atomic tables[LIMIT_PROCESSES];
 
 static struct cd_table *table_of(const struct pf_process *server, int create)
 {
@@ -179,7 +179,7 @@ void caller_data_release(struct pf_process *p)
 	struct cd_table *own = table_of(p, 0);
 	if (own)
 		drop(own, NULL);
-	for (unsigned i = 0; i < ARENA_MAX_PROCESSES; i++) {
+	for (unsigned i = 0; i < LIMIT_PROCESSES; i++) {
 		struct cd_table *tb = atomic_load_explicit(&tables[i], memory_order_acquire);
 		if (tb && tb != own)
 			drop(tb, p);

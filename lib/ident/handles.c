@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
-#include "base/arena.h"
+#include "limits.h"
 #include "ident/handles.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 
-#define INDEX_BITS 20u
+#define INDEX_BITS LIMIT_HANDLE_INDEX_BITS
 #define GEN_BITS   20u
 #define MAX_SLOTS  (1u << INDEX_BITS)
 #define INDEX_MASK ((1ull << INDEX_BITS) - 1)
@@ -54,7 +54,7 @@ struct handle_table {
 	size_t open;
 };
 
-static struct handle_table *_Atomic tables[ARENA_MAX_PROCESSES];
+static struct handle_table *_Atomic tables[LIMIT_PROCESSES];
 
 /* splitmix64: the tags need to be unpredictable to a client that has not
  * read the server's memory, not cryptographic (nothing is, in one address
@@ -273,7 +273,7 @@ void handles_release(struct pf_process *p)
 	struct handle_table *own = table_of(p, false);
 	if (own)
 		drop(own, NULL);
-	for (unsigned i = 0; i < ARENA_MAX_PROCESSES; i++) {
+	for (unsigned i = 0; i < LIMIT_PROCESSES; i++) {
 		struct handle_table *tb = atomic_load_explicit(&tables[i], memory_order_acquire);
 		if (tb && tb != own)
 			drop(tb, p);

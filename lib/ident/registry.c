@@ -1,11 +1,13 @@
+/* Export names and namespaces. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
-#include "proc/process.h"
 #include "ident/registry.h"
+#include "proc/process.h"
 
-#define MAX_ENTRIES    4096u
-#define MAX_NAMESPACES 1024u
-#define PART_MAX       63u
+#define MAX_ENTRIES    LIMIT_EXPORT_NAMES
+#define MAX_NAMESPACES LIMIT_NAMESPACES
+#define PART_MAX       LIMIT_NAME_PART
 
 struct namespace_owner {
 	char name[PART_MAX + 1];
@@ -18,6 +20,11 @@ static struct export_entry entries[MAX_ENTRIES];
 static unsigned nentries;
 static struct namespace_owner namespaces[MAX_NAMESPACES];
 static unsigned nnamespaces;
+
+unsigned registry_index(const struct export_entry *e)
+{
+	return (unsigned)(e - entries);
+}
 
 static bool part_valid(const char *s, size_t n)
 {
@@ -103,7 +110,7 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 {
 	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
 			       PF_EXPORT_PRIVATE;
-	if (!p || !fn || !registry_name_valid(name) || strlen(name) >= REGISTRY_NAME_MAX ||
+	if (!p || !fn || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
 	    (flags & ~known) || stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES ||
 	    !bufs_valid(bufs, nbufs, stack_bytes))
 		return -EINVAL;

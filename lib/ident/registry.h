@@ -4,20 +4,16 @@
 #ifndef PF_REGISTRY_H
 #define PF_REGISTRY_H
 
-#include <pthread.h>
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "limits.h"
 #include "pfipc.h"
 
 struct pf_process;
-struct pf_thread;
-
-#define REGISTRY_NAME_MAX 128u
 
 struct export_entry {
-	char name[REGISTRY_NAME_MAX];
+	char name[LIMIT_EXPORT_NAME];
 	/* The process serving the name now, or NULL (not yet exported, or
 	 * withdrawn). Published last, so fn/flags/bufs are complete first. */
 	struct pf_process *_Atomic owner;
@@ -28,15 +24,11 @@ struct export_entry {
 	unsigned nbufs;
 	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
 
-	/* Serialises a non-reentrant export: the thread running it, or NULL.
-	 * One word to take and drop (see call.c's serial_enter); waiters
-	 * sleep on serial_seq. On its own cache line: calls through the
-	 * export write it, lookups of the fields above only read. */
-	alignas(64) struct pf_thread *_Atomic holder;
-	bool busy;          /* a queued call of it has its turn (owner's lock) */
-	_Atomic uint32_t serial_seq;
-	_Atomic uint32_t serial_waiters;
 };
+
+/* E's place in the table, 0 .. LIMIT_EXPORT_NAMES - 1: other layers keep
+ * their own per-export state in tables of that size. */
+unsigned registry_index(const struct export_entry *e);
 
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);

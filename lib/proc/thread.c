@@ -2,35 +2,17 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
-#include "entry/decode.h"
 #include "proc/thread.h"
 
 __thread struct pf_thread *pf_current __attribute__((tls_model("initial-exec")));
 
 /* Records are recycled, never freed: a thread that completes a call may
  * still be notifying its caller's record a moment after the caller left,
- * and a recycled record only sees a harmless spurious wake-up. The decoder
- * and alternate stack stay with the record. */
+ * and a recycled record only sees a harmless spurious wake-up. The entry
+ * layer's state stays with the record. */
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pf_thread *spare;
-
-/* Big enough for the handler plus Capstone, and for a crash report after a
- * stack overflow in a simulated process. */
-#define ALTSTACK_BYTES (128u * 1024u)
-
-static int altstack_alloc(struct pf_thread *t)
-{
-	void *mem = mmap(NULL, ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (mem == MAP_FAILED)
-		return -ENOMEM;
-	t->altstack.ss_sp = mem;
-	t->altstack.ss_size = ALTSTACK_BYTES;
-	t->altstack.ss_flags = 0;
-	return 0;
-}
 
 static void thread_recycle(struct pf_thread *t)
 {
@@ -40,7 +22,6 @@ static void thread_recycle(struct pf_thread *t)
 	spare = t;
 	pthread_mutex_unlock(&spare_lock);
 }
-
 
 static struct pf_thread *record_take(void)
 {
@@ -55,12 +36,26 @@ static struct pf_thread *record_take(void)
 	if (!(t = aligned_alloc(64, size)))   /* its layout is by cache line */
 		return NULL;
 	memset(t, 0, sizeof *t);
-	if (!(t->dec = decoder_open()) || altstack_alloc(t) != 0) {
-		decoder_close(t->dec);
-		free(t);
-		return NULL;
-	}
 	return t;
+}
+
+/* The range the calling thread may use as stack: above the guard
+ * pages (glibc's reported range may or may not include them: assuming it
+ * does costs at most the guard's size of usable stack). */
+static void find_stack(struct pf_thread *t)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size, guard = 0;
+	t->stack_lo = t->stack_hi = 0;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &addr, &size) == 0) {
+		pthread_attr_getguardsize(&a, &guard);
+		t->stack_lo = (uintptr_t)addr + guard;
+		t->stack_hi = (uintptr_t)addr + size;
+	}
+	pthread_attr_destroy(&a);
 }
 
 int thread_enter(struct pf_process *p, enum thread_role role,
@@ -71,24 +66,16 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 	struct pf_thread *t = record_take();
 	if (!t)
 		return -ENOMEM;
-	if (sigaltstack(&t->altstack, NULL) != 0) {
-		int rc = -errno;
-		thread_recycle(t);
-		return rc;
-	}
-	t->depth = 0;
-	for (unsigned i = 0; i < THREAD_MAX_DEPTH; i++)
-		if (!t->slot[i])
-			t->slot[i] = &t->storage[i];
-	t->waiting_on = NULL;
+	msg_stack_reset(&t->calls);
+	atomic_store(&t->waiting_on, NULL);
 	t->serving = NULL;
-	t->err = 0;
-	t->errmsg[0] = '\0';
+	error_clear(&t->error);
 	t->caller_proc = NULL;
 	t->proc = t->self = p;
 	t->role = role;
 	t->tid = gettid();
-	t->spin_budget = 0;   /* wait.c starts it at its maximum */
+	find_stack(t);
+	atomic_store(&t->wait.spin_budget, 0);   /* wait.c starts at its maximum */
 	pf_current = t;
 	if (out)
 		*out = t;
@@ -100,8 +87,18 @@ void thread_leave(void)
 	struct pf_thread *t = pf_current;
 	if (!t)
 		return;
-	stack_t off = { .ss_flags = SS_DISABLE };
-	sigaltstack(&off, NULL);
 	pf_current = NULL;
 	thread_recycle(t);
+}
+
+int pf_errno(void)
+{
+	struct pf_thread *t = pf_current;
+	return t ? t->error.err : 0;
+}
+
+const char *pf_error_message(void)
+{
+	struct pf_thread *t = pf_current;
+	return t ? t->error.text : "";
 }

@@ -1,21 +1,19 @@
-/* Per-thread state of every thread that takes part in pfipc: made when the
- * thread joins (normal context), so the fault handler finds everything it
- * needs already allocated — decoder, message slots, alternate stack. */
+/* Per-thread state of every thread that takes part in pfipc, grouped by
+ * the layer that owns each part. Made when the thread joins (normal
+ * context), so the fault handler finds everything already allocated. */
 #ifndef PF_THREAD_H
 #define PF_THREAD_H
 
-#include <signal.h>
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "base/msg.h"
+#include "proc/errors.h"
+#include "proc/wait.h"
 
-struct decoder;
+struct entry_thread;
 struct pf_process;
-
-#define THREAD_MAX_DEPTH 32u       /* nested calls on one thread */
-#define THREAD_ERRMSG    256u
+struct serve_frame;
 
 enum thread_role {
 	ROLE_SERVER,    /* started by pf_process_create: serves the queue */
@@ -24,42 +22,38 @@ enum thread_role {
 };
 
 struct pf_thread {
+	/* Membership. */
 	struct pf_process *proc;      /* the process this thread belongs to */
-	struct pf_process *self;      /* whose code runs now (pf_self) */
 	enum thread_role role;
-	unsigned index;               /* bit in proc->idle_mask */
 	pid_t tid;
+	uintptr_t stack_lo, stack_hi; /* its stack's usable range (0, 0 if
+					 unknown) */
 
-	struct decoder *dec;
-	stack_t altstack;
+	/* Identity: whose code runs now (pf_self) and who called it
+	 * (pf_caller); the serving layer switches both around each call. */
+	struct pf_process *self;
+	struct pf_process *caller_proc;
 
-	/* Wake-ups: a notifier bumps `wake` and futex-wakes if `sleeping`.
-	 * Their own cache line: the thread itself does not write it while it
-	 * spins, so a notifier's bump stays on the notifier's core. */
-	alignas(64) _Atomic uint32_t wake;
-	_Atomic uint32_t sleeping;
-	alignas(64) unsigned spin_budget; /* adapts: see wait.c */
+	/* The entry layer's own (decoder, alternate stack): opaque here. */
+	struct entry_thread *entry;
 
-	/* Messages for this thread's own calls, used as a stack: calls made
-	 * while serving a nested call take the next one. A message whose
-	 * caller gave up (timeout) while the callee still runs it is handed
-	 * to the callee to free, and its slot gets a fresh one. */
-	unsigned depth;
-	struct call_msg *slot[THREAD_MAX_DEPTH];
-	struct call_msg storage[THREAD_MAX_DEPTH];
+	/* Waiting and being woken. */
+	struct waiter wait;
 
-	struct call_msg *waiting_on;  /* the call this thread awaits (deadlock
-					 detection reads it) */
-	struct serve_frame *serving;  /* innermost export running here, for
-					 crash recovery; NULL outside one */
-	int crash_signal;             /* set by the handler before recovery */
-	uintptr_t crash_addr, crash_rip;
+	/* Messages for this thread's own calls. */
+	struct msg_stack calls;
 
-	struct pf_process *caller_proc; /* pf_caller(): who called self */
+	/* Serving: the call this thread awaits (deadlock detection follows
+	 * it from other threads), and the innermost export running here (for
+	 * crash recovery; NULL outside one). */
+	struct call_msg *_Atomic waiting_on;
+	struct serve_frame *serving;
+	/* What crashed ("signal 11 at 0x10 (rip 0x401234)"): written by the
+	 * entry layer before it recovers to `serving`. */
+	char crash_what[96];
+
+	struct thread_error error;
 	struct pf_thread *next_spare;   /* thread.c's list of spare records */
-
-	int err;                      /* pf_errno() */
-	char errmsg[THREAD_ERRMSG];   /* pf_error_message() */
 };
 
 /* The calling thread's record, or NULL. initial-exec TLS: reading it from
@@ -67,9 +61,11 @@ struct pf_thread {
 extern __thread struct pf_thread *pf_current
 	__attribute__((tls_model("initial-exec")));
 
-/* Set up / tear down the calling thread's record (normal context). */
+/* Give the calling thread a record as a thread of P (normal context).
+ * -EBUSY if it has one, -ENOMEM. */
 int thread_enter(struct pf_process *p, enum thread_role role,
 		 struct pf_thread **out);
+/* Drop the calling thread's record (kept for reuse, with its entry state). */
 void thread_leave(void);
 
 #endif

@@ -1,10 +1,11 @@
 /* Spin-then-futex hand-off.
  *
  * The spin budget (time) adapts per thread: a wait that ended while
- * spinning doubles it (up to SPIN_MAX_NS), one that had to sleep halves it. So a thread
- * whose partner answers within a microsecond never sleeps, and threads on an
- * oversubscribed machine quickly stop burning the cores their partners need.
- * On a single CPU spinning can only delay the partner, so it is off.
+ * spinning doubles it (up to SPIN_MAX_NS), one that had to sleep halves it.
+ * So a thread whose partner answers within a microsecond never sleeps, and
+ * threads on an oversubscribed machine quickly stop burning the cores their
+ * partners need. On a single CPU spinning can only delay the partner, so it
+ * is off.
  *
  * Ordering (Dekker): the waiter publishes `sleeping` (and its idle bit),
  * then reads `wake`, then checks the condition; a notifier makes the
@@ -12,12 +13,11 @@
  * either the waiter sees the condition or the notifier sees the sleeper. */
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "proc/process.h"
-#include "proc/thread.h"
 #include "proc/wait.h"
 
 /* Spin budgets in nanoseconds. Waking a sleeping thread on another CPU
@@ -26,7 +26,10 @@
 #define SPIN_MIN_NS 1000u
 #define SPIN_MAX_NS 100000u
 
-static int spin_allowed = -1;
+/* Set once, before any spin reads them (pthread_once orders the writes
+ * before every later reader). */
+static pthread_once_t calibrated = PTHREAD_ONCE_INIT;
+static bool spin_allowed;
 static double tsc_per_ns;
 
 /* Spinning reads the TSC (a few ns) rather than the clock (tens). */
@@ -41,14 +44,12 @@ static void calibrate(void)
 	uint64_t t1 = __builtin_ia32_rdtsc();
 	long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
 	tsc_per_ns = (double)(t1 - t0) / (double)ns;
+	spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1 && tsc_per_ns > 0;
 }
 
 static bool can_spin(void)
 {
-	if (spin_allowed < 0) {
-		calibrate();
-		spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1 && tsc_per_ns > 0;
-	}
+	pthread_once(&calibrated, calibrate);
 	return spin_allowed;
 }
 
@@ -64,25 +65,6 @@ static void futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static bool spin(struct pf_thread *t, wait_ready_fn ready, void *ctx)
-{
-	if (!can_spin())
-		return false;
-	unsigned budget = t->spin_budget ? t->spin_budget : SPIN_MAX_NS;
-	uint64_t end = __builtin_ia32_rdtsc() + (uint64_t)(budget * tsc_per_ns);
-	do {
-		for (int i = 0; i < 16; i++) {
-			if (ready(ctx)) {
-				t->spin_budget = budget * 2 > SPIN_MAX_NS ? SPIN_MAX_NS : budget * 2;
-				return true;
-			}
-			__builtin_ia32_pause();
-		}
-	} while (__builtin_ia32_rdtsc() < end);
-	t->spin_budget = budget / 2 < SPIN_MIN_NS ? SPIN_MIN_NS : budget / 2;
-	return false;
-}
-
 void futex_wait_word(_Atomic uint32_t *word, uint32_t seen)
 {
 	futex_wait(word, seen, NULL);
@@ -93,30 +75,70 @@ void futex_wake_word(_Atomic uint32_t *word)
 	futex_wake(word);
 }
 
-bool wait_until(struct pf_thread *t, wait_ready_fn ready, void *ctx,
-		struct pf_process *serve, const struct timespec *deadline)
+int wake_group_join(struct wake_group *g, struct waiter *w)
+{
+	for (unsigned i = 0; i < LIMIT_PROCESS_THREADS; i++) {
+		struct waiter *none = NULL;
+		if (atomic_compare_exchange_strong(&g->members[i], &none, w)) {
+			w->index = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void wake_group_leave(struct wake_group *g, struct waiter *w)
+{
+	atomic_store(&g->members[w->index], NULL);
+}
+
+static bool spin(struct waiter *w, wait_ready_fn ready, void *ctx)
+{
+	if (!can_spin())
+		return false;
+	uint32_t budget = atomic_load_explicit(&w->spin_budget, memory_order_relaxed);
+	if (!budget)
+		budget = SPIN_MAX_NS;
+	uint64_t end = __builtin_ia32_rdtsc() + (uint64_t)(budget * tsc_per_ns);
+	uint32_t next = budget / 2 < SPIN_MIN_NS ? SPIN_MIN_NS : budget / 2;
+	bool got = false;
+	do {
+		for (int i = 0; i < 16 && !got; i++) {
+			got = ready(ctx);
+			if (!got)
+				__builtin_ia32_pause();
+		}
+	} while (!got && __builtin_ia32_rdtsc() < end);
+	if (got)
+		next = budget * 2 > SPIN_MAX_NS ? SPIN_MAX_NS : budget * 2;
+	atomic_store_explicit(&w->spin_budget, next, memory_order_relaxed);
+	return got;
+}
+
+bool wait_until(struct waiter *w, wait_ready_fn ready, void *ctx,
+		struct wake_group *serve, const struct timespec *deadline)
 {
 	if (ready(ctx))
 		return true;
 	if (serve)
 		atomic_fetch_add(&serve->spinning, 1);
-	bool got = spin(t, ready, ctx);
+	bool got = spin(w, ready, ctx);
 	if (serve)
 		atomic_fetch_sub(&serve->spinning, 1);
 	if (got)
 		return true;
-	uint64_t bit = 1ull << t->index;
+	uint64_t bit = 1ull << w->index;
 	for (;;) {
-		atomic_store(&t->sleeping, 1);
+		atomic_store(&w->sleeping, 1);
 		if (serve)
 			atomic_fetch_or(&serve->idle_mask, bit);
-		uint32_t seen = atomic_load(&t->wake);
+		uint32_t seen = atomic_load(&w->wake);
 		bool ok = ready(ctx);
 		if (!ok)
-			futex_wait(&t->wake, seen, deadline);
+			futex_wait(&w->wake, seen, deadline);
 		if (serve)
 			atomic_fetch_and(&serve->idle_mask, ~bit);
-		atomic_store(&t->sleeping, 0);
+		atomic_store(&w->sleeping, 0);
 		if (ok || ready(ctx))
 			return true;
 		if (deadline && deadline_passed(deadline))
@@ -124,31 +146,40 @@ bool wait_until(struct pf_thread *t, wait_ready_fn ready, void *ctx,
 	}
 }
 
-void thread_notify(struct pf_thread *t)
+void waiter_notify(struct waiter *w)
 {
-	atomic_fetch_add(&t->wake, 1);
-	if (atomic_load(&t->sleeping))
-		futex_wake(&t->wake);
+	atomic_fetch_add(&w->wake, 1);
+	if (atomic_load(&w->sleeping))
+		futex_wake(&w->wake);
 }
 
-void process_notify_idle(struct pf_process *p)
+void wake_group_notify_idle(struct wake_group *g)
 {
-	/* A thread that is spinning will find the call: no syscall. (One
-	 * that stops spinning rechecks the queue before it sleeps.) Else
-	 * claim the idle thread we wake (clear its bit ourselves): two calls
-	 * queued back to back must wake two threads, not the same one twice. */
+	/* A member that is spinning will find the work: no syscall. (One
+	 * that stops spinning rechecks before it sleeps.) Else claim the idle
+	 * member we wake (clear its bit ourselves): two calls queued back to
+	 * back must wake two threads, not the same one twice. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load(&p->spinning))
+	if (atomic_load(&g->spinning))
 		return;
-	uint64_t idle = atomic_load(&p->idle_mask);
+	uint64_t idle = atomic_load(&g->idle_mask);
 	while (idle) {
 		uint64_t bit = idle & -idle;
-		if (atomic_compare_exchange_weak(&p->idle_mask, &idle, idle & ~bit)) {
-			struct pf_thread *t = atomic_load(&p->threads[__builtin_ctzll(bit)]);
-			if (t)
-				thread_notify(t);
+		if (atomic_compare_exchange_weak(&g->idle_mask, &idle, idle & ~bit)) {
+			struct waiter *w = atomic_load(&g->members[__builtin_ctzll(bit)]);
+			if (w)
+				waiter_notify(w);
 			return;
 		}
+	}
+}
+
+void wake_group_notify_all(struct wake_group *g)
+{
+	for (unsigned i = 0; i < LIMIT_PROCESS_THREADS; i++) {
+		struct waiter *w = atomic_load(&g->members[i]);
+		if (w)
+			waiter_notify(w);
 	}
 }
 
