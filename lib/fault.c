@@ -139,6 +139,19 @@ static void refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 		signals_die_by_default(SIGSEGV);
 }
 
+/* What a refused prefix did, for the one-line diagnostic (the disassembly
+ * does not always show the prefix). */
+static const char *prefix_refusal(uint8_t prefix)
+{
+	switch (prefix) {
+	case 0x66: return "made a 16-bit (0x66-prefixed) call or jump through the slot of";
+	case 0x67: return "used a 32-bit address (0x67 prefix) on the slot of";
+	case 0xf2: return "used a 0xf2 prefix on the slot of";
+	case 0xf3: return "used a 0xf3 prefix on the slot of";
+	default:   return "used a lock prefix on the slot of";
+	}
+}
+
 static void enter_call(struct pf_thread *t, struct pf_import *imp,
 		       ucontext_t *uc, uintptr_t stack_args, uintptr_t push_ret)
 {
@@ -174,10 +187,11 @@ static void arena_fault(ucontext_t *uc, uintptr_t addr, struct arena_place pl)
 	}
 	if (arena_classify(rip).area != AREA_OUTSIDE)   /* never decode the arena */
 		return refuse(t, rip, addr, owner, imp, "jumped into the slot of");
-	struct insn in;
+	struct insn in = { .kind = INSN_OTHER };
 	if (!decode_at(t->dec, rip, &in) || in.kind == INSN_OTHER ||
 	    insn_operand_address(&in, rip, g) != addr)
-		return refuse(t, rip, addr, owner, imp, "accessed the slot of");
+		return refuse(t, rip, addr, owner, imp,
+			      in.prefix ? prefix_refusal(in.prefix) : "accessed the slot of");
 	switch (in.kind) {
 	case INSN_MOV_LOAD:
 		g[in.dest] = (greg_t)imp->gate;
