@@ -70,8 +70,8 @@ pf_x86_invoke:
 	/* The x87 stack: a long double comes back in st0, a long double
 	 * _Complex in st0 (real) and st1 (imaginary), anything else leaves it
 	 * empty (ABI). We cannot know the declared type, so we take what is
-	 * there, up to two values from the top (FXAM tells an empty st0), and
-	 * the caller gets back what a direct call would have left it. */
+	 * there, up to two values from the top (FXAM tells an empty st0): the
+	 * caller gets them back, which is all any return type uses. */
 	xor	%ecx, %ecx			/* rcx: values taken */
 	fxam
 	fnstsw	%ax
