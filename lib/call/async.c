@@ -15,10 +15,11 @@ static void fill_result(const struct call_result *r, pf_result *out)
 	memcpy(out->xmm0, r->xmm0, 16);
 	memcpy(out->xmm1, r->xmm1, 16);
 	memcpy(&out->xmm0_float, r->xmm0, sizeof out->xmm0_float);
-	if (r->has_st0) {
-		out->has_long_double = 1;
+	out->has_long_double = (int)r->x87;
+	if (r->x87 >= 1)
 		memcpy(&out->st0, r->st0, 10);
-	}
+	if (r->x87 >= 2)
+		memcpy(&out->st1, r->st1, 10);
 }
 
 int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out)

@@ -131,6 +131,45 @@ static bool take_mem(const cs_x86_op *op, struct insn *out)
 	return true;
 }
 
+/* The first prefix byte that makes a call shape mean something other than
+ * what we emulate, or 0. Read from the bytes: Capstone 4 drops prefixes it
+ * finds meaningless (f3 on a call) instead of reporting them.
+ *   66  on call/jmp: AMD CPUs make it a 16-bit branch (a 2-byte return
+ *       address, IP truncated), Intel ones ignore it. REX.W wins over it
+ *       on both (gcc's TLS sequence `data16 rex.W call` relies on that), so
+ *       only without REX.W is it refused. On a mov, a 64-bit destination
+ *       already means REX.W.
+ *   67  the address is computed in 32 bits: never in x86-64 System V code.
+ *   f2  on call/jmp: BND, a no-op without MPX (which Linux no longer
+ *       enables); gcc -mmpx and BND PLTs emitted it, so it is accepted.
+ *   f2/f3 elsewhere, f0: no meaning on these shapes.
+ * Segment overrides are refused by take_mem; a REX byte counts only right
+ * before the opcode, which Capstone's rex field already says. */
+static uint8_t refused_prefix(const cs_insn *ci, bool branch)
+{
+	for (unsigned i = 0; i < ci->size; i++) {
+		uint8_t b = ci->bytes[i];
+		switch (b) {
+		case 0x66:
+			if (branch && !(ci->detail->x86.rex & 0x08))
+				return b;
+			break;
+		case 0xf2:
+			if (!branch)
+				return b;
+			break;
+		case 0x67: case 0xf0: case 0xf3:
+			return b;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+			break;
+		default:
+			if ((b & 0xf0) != 0x40)   /* not REX: the opcode */
+				return 0;
+		}
+	}
+	return 0;
+}
+
 static void classify(const cs_insn *ci, struct insn *out)
 {
 	const cs_x86 *x = &ci->detail->x86;
@@ -139,12 +178,16 @@ static void classify(const cs_insn *ci, struct insn *out)
 	out->len = (uint8_t)ci->size;
 	out->dest = INSN_NO_REG;
 	if ((ci->id == X86_INS_CALL || ci->id == X86_INS_JMP) && x->op_count == 1) {
+		if (x->operands[0].type == X86_OP_MEM && (out->prefix = refused_prefix(ci, true)))
+			return;
 		if (take_mem(&x->operands[0], out))
 			out->kind = ci->id == X86_INS_CALL ? INSN_CALL_MEM : INSN_JMP_MEM;
 		return;
 	}
 	if (ci->id == X86_INS_MOV && x->op_count == 2 &&
 	    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
+		if ((out->prefix = refused_prefix(ci, false)))
+			return;
 		int dest = greg_of(x->operands[0].reg);
 		/* Loading a gate into rsp is no call: refuse it. */
 		if (dest >= 0 && dest != REG_RSP && take_mem(&x->operands[1], out)) {

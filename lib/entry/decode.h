@@ -27,6 +27,7 @@ struct insn {
 	int8_t base;     /* gregs index, NO_REG or RIP_REL */
 	int8_t index;    /* gregs index or NO_REG */
 	uint8_t scale;
+	uint8_t prefix;  /* OTHER: a prefix byte that ruled out a call shape */
 	int32_t disp;
 };
 #define INSN_NO_REG  (-1)

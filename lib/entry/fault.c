@@ -36,6 +36,19 @@ static void enter_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *u
 	entry_refuse(t, rip, imp->gate, imp->owner, imp, "overflowed its stack calling");
 }
 
+/* What a refused prefix did, for the one-line diagnostic (the disassembly
+ * does not always show the prefix). */
+static const char *prefix_refusal(uint8_t prefix)
+{
+	switch (prefix) {
+	case 0x66: return "made a 16-bit (0x66-prefixed) call or jump through the slot of";
+	case 0x67: return "used a 32-bit address (0x67 prefix) on the slot of";
+	case 0xf2: return "used a 0xf2 prefix on the slot of";
+	case 0xf3: return "used a 0xf3 prefix on the slot of";
+	default:   return "used a lock prefix on the slot of";
+	}
+}
+
 bool fault_entry(uintptr_t addr, ucontext_t *uc)
 {
 	struct arena_place pl = arena_classify(addr);
@@ -68,10 +81,11 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		entry_refuse(t, rip, addr, owner, imp, "jumped into the slot of");
 		return true;
 	}
-	struct insn in;
+	struct insn in = { .kind = INSN_OTHER };
 	if (!decode_at(entry_decoder(t), rip, &in) || in.kind == INSN_OTHER ||
 	    insn_operand_address(&in, rip, g) != addr) {
-		entry_refuse(t, rip, addr, owner, imp, "accessed the slot of");
+		entry_refuse(t, rip, addr, owner, imp,
+			     in.prefix ? prefix_refusal(in.prefix) : "accessed the slot of");
 		return true;
 	}
 	switch (in.kind) {

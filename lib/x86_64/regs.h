@@ -19,8 +19,8 @@ struct call_regs {
 struct call_result {
 	uint64_t rax, rdx;
 	uint8_t xmm0[16], xmm1[16];
-	uint8_t st0[16];
-	uint64_t has_st0;
+	uint8_t st0[16], st1[16];   /* 10 bytes used in each */
+	uint64_t x87;               /* how many of st0, st1 hold a value */
 	uint64_t pad;
 };
 
@@ -34,7 +34,8 @@ _Static_assert(offsetof(struct call_result, rdx) == RESULT_RDX, "abi.h");
 _Static_assert(offsetof(struct call_result, xmm0) == RESULT_XMM0, "abi.h");
 _Static_assert(offsetof(struct call_result, xmm1) == RESULT_XMM1, "abi.h");
 _Static_assert(offsetof(struct call_result, st0) == RESULT_ST0, "abi.h");
-_Static_assert(offsetof(struct call_result, has_st0) == RESULT_HAS_ST0, "abi.h");
+_Static_assert(offsetof(struct call_result, st1) == RESULT_ST1, "abi.h");
+_Static_assert(offsetof(struct call_result, x87) == RESULT_X87, "abi.h");
 _Static_assert(sizeof(struct call_result) == RESULT_SIZE, "abi.h");
 
 /* Calls FN with REGS (registers and stack bytes); fills RESULT. */

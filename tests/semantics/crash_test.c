@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../x87.h"
 
 static void sleep_ms(long ms)
 {
@@ -166,6 +167,46 @@ static void server_crashed_100_times_with_restart_answers_every_call(void **stat
 	stop_server(flaky_p);
 }
 
+/* A crash with values on the x87 stack: they must not outlive it on the
+ * thread that serves the next incarnation. */
+static long x87_then_crash(long x)
+{
+	__asm__ volatile("fld1\n\tfchs\n\tfldl2t\n\tfldpi" : : : "memory");
+	*wild = x;
+	return x;
+}
+static long x87_count(long x) { (void)x; return x87_in_use(); }
+
+static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = {
+		{ "x87crash.crash", (void *)x87_then_crash, 0, 0 },
+		{ "x87crash.count", (void *)x87_count, 0, 0 }, { 0 } };
+	pf_process *p;
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&p, "x87crash", &opts, export_list_init, (void *)ex), 0);
+	long (*crash)(long) = PF_GATE(long(long), import_ok("x87crash.crash"));
+	long (*count)(long) = PF_GATE(long(long), import_ok("x87crash.count"));
+	for (int i = 0; i < 10; i++) {
+		crash(1);
+		assert_int_equal(pf_errno(), -EOWNERDEAD);
+		assert_int_equal(x87_in_use(), 0);
+		/* Calls made while it restarts fail too; the first that
+		 * reaches the new incarnation counts. */
+		long n = -1;
+		for (int tries = 0; tries < 1000 && n < 0; tries++) {
+			long r = count(0);
+			if (pf_errno() == 0)
+				n = r;
+			else
+				sleep_ms(1);
+		}
+		assert_int_equal(n, 0);
+	}
+	stop_server(p);
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -178,6 +219,7 @@ int main(void)
 		cmocka_unit_test(sigbus_in_export_is_contained),
 		cmocka_unit_test(stack_overflow_in_export_is_contained),
 		cmocka_unit_test(server_crashed_100_times_with_restart_answers_every_call),
+		cmocka_unit_test(crash_with_x87_values_leaves_next_call_x87_empty),
 	};
 	int failed = cmocka_run_group_tests_name("crashes", tests, NULL, NULL);
 	pf_thread_detach();
