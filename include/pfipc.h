@@ -604,6 +604,181 @@ const char *pf_error_message(void);
 /* pf_strerror - a short fixed text for one of the error values above. */
 const char *pf_strerror(int err);
 
+/* ------------------------------------------------------------------------ */
+/* Seeing what happens: traces and statistics                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_trace_start - record every call into a trace file.
+ *
+ * SYNOPSIS  int pf_trace_start(const char *path);
+ * DESCRIPTION
+ *   From now on every call through an import is recorded, and PATH is
+ *   written when pf_trace_flush or pf_trace_stop is called and when the
+ *   program exits (atexit). PATH is created (emptied) at once. Setting
+ *   PFIPC_TRACE=PATH in the environment does the same at pf_init.
+ *   The file is a Chrome trace-event JSON file, as Perfetto
+ *   (ui.perfetto.dev) and chrome://tracing open it. Each simulated process
+ *   is a process in it (pid: its index + 1, named with process_name
+ *   metadata; pid 0 is the idle task to Perfetto), each of its threads a
+ *   thread (tid: the Linux thread id). Per call:
+ *     - the caller's thread has a slice "call NS.FN" from the fault until
+ *       the call returns (an asynchronous or one-way call: "async NS.FN" or
+ *       "oneway NS.FN", until it was sent);
+ *     - the thread that ran it has a slice "NS.FN" (a migrating export's
+ *       runs on the caller's thread, inside its call slice), and the time
+ *       the call waited in the callee's queue is an async slice "queued
+ *       NS.FN" of the callee;
+ *     - a flow arrow (bind_id = the call's id) joins the caller's slice to
+ *       the server's, and for an asynchronous call goes on to the "pf_wait"
+ *       slice that collected it;
+ *     - args name the other process, the entry ("gate", "slot"), the
+ *       error and pf_error_message().
+ *   Also recorded: timeouts and crashes (instants on the thread), calls
+ *   refused by deadlock detection (an empty slice "deadlock"), a wait that
+ *   a crash cut short (its slice ends at the crash), restarts (a slice
+ *   "restart" around the init that ran again) and death notices (process
+ *   instants "died: crashed", "died: stopped").
+ *   Slices nest on every thread. Events are recorded into buffers
+ *   preallocated per thread (never in the fault handler); each holds
+ *   PFIPC_TRACE_EVENTS events (64 bytes each; default 65536). Events that
+ *   do not fit are dropped and counted: the file's otherData says how many
+ *   ("pfipc_dropped_events", and per thread in its thread_name args) and
+ *   one line on stderr says so. Calls under way when tracing starts are
+ *   left out. A program killed by a signal writes nothing past its last
+ *   pf_trace_flush.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL PATH is NULL or empty; -EBUSY a trace is already being
+ *         recorded; -ENOMEM; any error of creating PATH (-EACCES, -ENOENT,
+ *         ...).
+ */
+int pf_trace_start(const char *path);
+
+/*
+ * pf_trace_flush - write the trace recorded so far.
+ *
+ * SYNOPSIS  int pf_trace_flush(void);
+ * DESCRIPTION  Writes everything recorded since pf_trace_start to its PATH
+ *   (replacing the file: it is written beside it and renamed), and goes on
+ *   recording. Calls still under way are not in it yet.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL no trace is being recorded; -ENOMEM; any error of
+ *         writing the file (-ENOSPC, -EIO, ...).
+ */
+int pf_trace_flush(void);
+
+/*
+ * pf_trace_stop - stop recording and write the trace.
+ *
+ * SYNOPSIS  int pf_trace_stop(void);
+ * DESCRIPTION  Stops recording, then writes the file as pf_trace_flush
+ *   does. A later pf_trace_start begins a new trace.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_trace_flush (the recording has stopped even then).
+ */
+int pf_trace_stop(void);
+
+/* Buckets of a pf_stats histogram, and the error codes counted apart. */
+#define PF_STATS_BUCKETS 40u
+#define PF_STATS_ERRNOS  134u
+
+/* What pfipc counted for one export, or for one entry mechanism. Times are
+ * log2 histograms: bucket b counts times t with 2^b <= t < 2^(b+1) ns
+ * (bucket 0 also counts t < 1 ns; the last bucket everything longer). A
+ * percentile is the upper end of the bucket it falls in: at most twice
+ * the true value. */
+typedef struct pf_stats {
+	char name[128];       /* "ns.fn", or the entry: "gate", "slot" */
+	uint64_t calls;       /* calls whose outcome is known */
+	uint64_t errors;      /* of which failed */
+	uint64_t by_errno[PF_STATS_ERRNOS]; /* failed calls by errno value:
+					       by_errno[EOWNERDEAD]; [0]: any
+					       other value */
+	uint64_t served;      /* calls that ran (also those that crashed) */
+	uint64_t queued;      /* of which had waited in the callee's queue
+				 (a migrating call never does) */
+	uint64_t queued_ns[PF_STATS_BUCKETS];  /* time in the queue */
+	uint64_t served_ns[PF_STATS_BUCKETS];  /* time running */
+	uint64_t queued_total_ns, served_total_ns;
+	uint64_t queued_p50_ns, queued_p99_ns;
+	uint64_t served_p50_ns, served_p99_ns;
+} pf_stats;
+
+/*
+ * pf_stats_enable - start or stop counting statistics.
+ *
+ * SYNOPSIS  int pf_stats_enable(int on);
+ * DESCRIPTION
+ *   While on, every call through an import is counted under its export
+ *   and under the entry it came in by: a synchronous call when its caller
+ *   has its outcome, an asynchronous or one-way call when it completes
+ *   (or when sending it failed); the time a call waited in the callee's
+ *   queue and the time it ran, when it ran. Calls under way when counting
+ *   starts are left out. Turning it off keeps what was counted
+ *   (pf_stats_reset clears it). PFIPC_STATS=1 in the environment turns it
+ *   on at pf_init and prints pf_stats_print's table to stderr at exit.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -ENOMEM the tables could not be mapped.
+ */
+int pf_stats_enable(int on);
+
+/*
+ * pf_stats_get - what was counted for one export.
+ *
+ * SYNOPSIS  int pf_stats_get(const char *name, pf_stats *out);
+ * DESCRIPTION  Fills OUT with the counts of export NAME ("ns.fn"), as of
+ *   now (other threads may be adding to them).
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL NAME or OUT is NULL; -ENOENT nothing was counted for
+ *         NAME.
+ */
+int pf_stats_get(const char *name, pf_stats *out);
+
+/*
+ * pf_stats_get_entry - what was counted for one entry mechanism.
+ *
+ * SYNOPSIS  int pf_stats_get_entry(const char *entry, pf_stats *out);
+ * DESCRIPTION  As pf_stats_get, over every call that came in by ENTRY:
+ *   "gate" (a call to a gate address) or "slot" (a call or jump through a
+ *   slot).
+ * ERRORS  -EINVAL ENTRY or OUT is NULL; -ENOENT nothing was counted for
+ *         ENTRY.
+ */
+int pf_stats_get_entry(const char *entry, pf_stats *out);
+
+/*
+ * pf_stats_next - walk the exports that have counts.
+ *
+ * SYNOPSIS  int pf_stats_next(unsigned *cursor, pf_stats *out);
+ * DESCRIPTION  Set *CURSOR to 0, then call until it fails: each call
+ *   fills OUT with the next export that has counts and moves *CURSOR on.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL CURSOR or OUT is NULL; -ENOENT no more exports.
+ */
+int pf_stats_next(unsigned *cursor, pf_stats *out);
+
+/*
+ * pf_stats_reset - forget every count.
+ *
+ * SYNOPSIS  int pf_stats_reset(void);
+ * DESCRIPTION  Sets every counter to zero (counting goes on if it is on;
+ *   calls counted meanwhile may be half counted).
+ * RETURN VALUE  0.
+ */
+int pf_stats_reset(void);
+
+/*
+ * pf_stats_print - write a table of the counts.
+ *
+ * SYNOPSIS  int pf_stats_print(int fd);
+ * DESCRIPTION  Writes one line per export with counts and one per entry
+ *   mechanism: calls, errors (by code), and the p50 and p99 of the time
+ *   queued and the time served.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EBADF and any other error of write(2) on FD.
+ */
+int pf_stats_print(int fd);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

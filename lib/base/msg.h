@@ -53,6 +53,10 @@ struct call_msg {
 	struct pf_process *_Atomic callee; /* read by deadlock detection */
 	void *fn;
 	unsigned flags;                 /* the export's PF_EXPORT_* */
+	const char *via;                /* the entry it came in by ("gate") */
+	uint64_t trace_id;              /* lib/trace/: 0, or the call's id */
+	uint64_t t_entered, t_queued;   /* lib/trace/ clock: fault, queueing;
+					   0 when not stamped */
 
 	/* Written by the callee. */
 	alignas(64) struct pf_thread *_Atomic server; /* the thread running it */
