@@ -12,6 +12,7 @@
 #include "sched/abandon.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
+#include "trace/record.h"
 
 struct reply_wait {
 	struct call_msg *m;
@@ -79,6 +80,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 	}
 	if (!err)
 		error_clear(&t->error);
+	trace_call_returned(t, m, err, ret);
 	t->calls.depth--;
 	errno = saved_errno;
 }

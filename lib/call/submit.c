@@ -13,6 +13,7 @@
 #include "proc/wait.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
+#include "trace/record.h"
 
 /* The process serving the import now; a lazy import waits for one. */
 static struct pf_process *resolve(struct pf_thread *t, struct call_msg *m)
@@ -123,6 +124,7 @@ int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
 		serve_call(t, m);
 		return 0;
 	}
+	trace_call_queued(m);
 	err = queue_push(callee, m);
 	if (err) {
 		if (m->kind == MSG_ASYNC)

@@ -5,13 +5,15 @@
 #include "base/msg.h"
 #include "dispatch/dispatch.h"
 #include "proc/thread.h"
+#include "trace/record.h"
 #include "x86_64/regs.h"
 
 /* Take T's next message and fill it with the register image in UC. Never
  * fails: a call nested too deep is recorded in the message and reported
  * by the await path. */
 static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
-				const ucontext_t *uc, uintptr_t stack_args)
+				const ucontext_t *uc, uintptr_t stack_args,
+				const char *via)
 {
 	/* The last message is kept to report "too deep" through. */
 	struct call_msg *m = t->calls.slot[t->calls.depth];
@@ -27,6 +29,7 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	m->detail[0] = '\0';
 	m->in_turn = false;
 	m->stack_args = (const uint8_t *)stack_args;
+	trace_call_entered(m, via);
 
 	const greg_t *g = uc->uc_mcontext.gregs;
 	m->regs.gpr[0] = (uint64_t)g[REG_RDI];
@@ -51,7 +54,7 @@ static bool no_room(const struct pf_thread *t, uintptr_t sp)
 }
 
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		  uintptr_t stack_args, struct resume how)
+		  uintptr_t stack_args, struct resume how, const char *via)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t sp = (uintptr_t)g[REG_RSP];
@@ -60,7 +63,7 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	 * push below). Refuse first; the entry makes it the caller's crash. */
 	if (no_room(t, sp))
 		return -EFAULT;
-	struct call_msg *m = capture(t, imp, uc, stack_args);
+	struct call_msg *m = capture(t, imp, uc, stack_args, via);
 	if (how.push) {
 		sp -= 8;
 		*(uint64_t *)sp = how.push;

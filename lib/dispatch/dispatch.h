@@ -24,11 +24,13 @@ struct resume {
 	uintptr_t push;
 };
 
-/* T called IMP from context UC, with its stack arguments at STACK_ARGS.
- * 0, or -EFAULT when the caller's stack has no room left for the call (a
- * stack overflow: the entry treats it as a crash of the caller), in which
- * case nothing was changed. */
+/* T called IMP from context UC, with its stack arguments at STACK_ARGS,
+ * through the entry named VIA (a static string, "gate" or "slot" today:
+ * traces and statistics are labelled with it). 0, or -EFAULT when the
+ * caller's stack has no room left for the call (a stack overflow: the
+ * entry treats it as a crash of the caller), in which case nothing was
+ * changed. */
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		  uintptr_t stack_args, struct resume how);
+		  uintptr_t stack_args, struct resume how, const char *via);
 
 #endif

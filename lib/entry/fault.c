@@ -26,9 +26,9 @@
  * for it has overflowed its stack: a crash of the process it was serving,
  * or (outside any export) a death by SIGSEGV. */
 static void enter_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		       uintptr_t stack_args, uintptr_t push)
+		       uintptr_t stack_args, uintptr_t push, const char *via)
 {
-	if (dispatch_call(t, imp, uc, stack_args, (struct resume){ .push = push }) == 0)
+	if (dispatch_call(t, imp, uc, stack_args, (struct resume){ .push = push }, via) == 0)
 		return;
 	if (t->serving)
 		entry_contain(t, "stack overflow (no room left for a call)");
@@ -74,7 +74,7 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		if (rip != addr)
 			entry_refuse(t, rip, addr, owner, imp, "read or wrote the gate of");
 		else
-			enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+			enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0, "gate");
 		return true;
 	}
 	if (arena_classify(rip).area != AREA_OUTSIDE) {   /* never decode the arena */
@@ -94,10 +94,10 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		g[REG_RIP] = (greg_t)(rip + in.len);
 		break;
 	case INSN_CALL_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], rip + in.len);
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], rip + in.len, "slot");
 		break;
 	case INSN_JMP_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0, "slot");
 		break;
 	}
 	return true;

@@ -4,9 +4,11 @@
 #include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/complete.h"
+#include "trace/record.h"
 
 void msg_complete(struct call_msg *m, int err)
 {
+	trace_call_completed(m, err);
 	m->error = err;
 	if (m->kind == MSG_ONEWAY) {
 		msg_free(m);

@@ -13,6 +13,7 @@
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "sched/turns.h"
+#include "trace/record.h"
 #include "x86_64/regs.h"
 
 /* Back from the fault handler after a crash inside an export: the crash
@@ -60,10 +61,12 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
 	int err = serial ? serial_enter(t, m) : 0;
 	if (err) {
+		trace_call_refused(t, m, err);
 		msg_complete(m, err);
 		return;
 	}
 	atomic_store_explicit(&m->server, t, memory_order_relaxed);
+	uint64_t t0 = trace_now();
 	struct pf_process *self = t->self, *caller = t->caller_proc;
 	t->self = m->callee;
 	t->caller_proc = m->from;
@@ -81,6 +84,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 			copy_back(m, &f.copies);
 		}
 	} else {
+		trace_calls_unwound(t, f.depth);
 		recover(t, &f);
 		crashed = true;
 		err = -EOWNERDEAD;
@@ -88,6 +92,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	t->serving = f.outer;
 	t->self = self;
 	t->caller_proc = caller;
+	trace_call_served(t, m, t0, err, crashed ? t->crash_what : NULL);
 	if (serial)
 		serial_leave(e);
 	if (!crashed) {
