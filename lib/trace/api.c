@@ -10,7 +10,7 @@
 #include "trace/buffer.h"
 #include "trace/clock.h"
 #include "trace/json.h"
-#include "trace/record.h"
+#include "trace/flags.h"
 
 /* Starting, writing and stopping take turns; recording never takes it. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

@@ -10,8 +10,6 @@
 #include "trace/record.h"
 #include "trace/stats.h"
 
-_Atomic unsigned trace_flags;
-
 static _Atomic uint64_t next_call_id = 1;
 
 void trace_stamp_entered(struct call_msg *m)

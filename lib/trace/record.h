@@ -20,25 +20,10 @@
 #include <stdint.h>
 #include "base/msg.h"
 #include "trace/clock.h"
+#include "trace/flags.h"
 
 struct pf_process;
 struct pf_thread;
-
-#define TRACE_EVENTS 1u   /* a trace is being recorded */
-#define TRACE_STATS  2u   /* statistics are being counted */
-
-extern _Atomic unsigned trace_flags;
-
-static inline bool trace_on(void)
-{
-	return __builtin_expect(atomic_load_explicit(&trace_flags, memory_order_relaxed) != 0, 0);
-}
-
-/* A stamp to pass back to a hook at the end of a slice; 0 while off. */
-static inline uint64_t trace_now(void)
-{
-	return trace_on() ? trace_clock() : 0;
-}
 
 void trace_stamp_entered(struct call_msg *m);
 void trace_record_returned(struct pf_thread *t, struct call_msg *m, int err, uint64_t ret);

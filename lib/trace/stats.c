@@ -6,7 +6,7 @@
 #include "limits.h"
 #include "pfipc.h"
 #include "trace/clock.h"
-#include "trace/record.h"
+#include "trace/flags.h"
 #include "trace/stats.h"
 
 struct counts {
