@@ -659,7 +659,7 @@ int pf_trace_start(const char *path);
  *
  * SYNOPSIS  int pf_trace_flush(void);
  * DESCRIPTION  Writes everything recorded since pf_trace_start to its PATH
- *   (replacing the file: it is written beside it and renamed), and goes on
+ *   (emptied first; PATH may also be a pipe or a terminal), and goes on
  *   recording. Calls still under way are not in it yet.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL no trace is being recorded; -ENOMEM; any error of

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "trace/buffer.h"
@@ -388,10 +387,9 @@ static int write_to(FILE *f, uint64_t origin, uint64_t *dropped)
 
 int trace_json_write(const char *path, uint64_t origin, uint64_t *dropped)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid()) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	FILE *f = fopen(tmp, "w");
+	/* Written in place, not beside and renamed: PATH may be a pipe or a
+	 * terminal (/dev/stderr), or a link the user wants kept. */
+	FILE *f = fopen(path, "w");
 	if (!f)
 		return -errno;
 	int rc = write_to(f, origin, dropped);
@@ -399,9 +397,5 @@ int trace_json_write(const char *path, uint64_t origin, uint64_t *dropped)
 		rc = -EIO;
 	if (fclose(f) != 0 && !rc)
 		rc = -errno;
-	if (!rc && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
 	return rc;
 }

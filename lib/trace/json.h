@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 /* Write the current recording, which started at clock ORIGIN, to PATH
- * (through a file beside it, renamed over PATH). *DROPPED gets the events
- * the buffers had no room for. 0, -ENOMEM or an I/O error. */
+ * (emptied first). *DROPPED gets the events the buffers had no room for.
+ * 0, -ENOMEM or an I/O error. */
 int trace_json_write(const char *path, uint64_t origin, uint64_t *dropped);
 
 #endif
