@@ -52,6 +52,10 @@ static const struct ratio_def RATIOS[] = {
 	{ "pf_mig", "socketpair_pp", NULL, "sockpair", false },
 	{ "pf_mig_slot", "sigsegv", NULL, "sigsegv", false },
 	{ "pf_mig_movcall", "sigsegv", NULL, "sigsegv", false },
+	{ "pf_gate_trace", "pf_gate", NULL, "off", false },
+	{ "pf_gate_stats", "pf_gate", NULL, "off", false },
+	{ "pf_mig_trace", "pf_mig", NULL, "off", false },
+	{ "pf_mig_stats", "pf_mig", NULL, "off", false },
 #define DECODE(n)                                                           \
 	{ n "_child", n, NULL, "in-process", false },                       \
 	{ n "_miss", n "_child", NULL, "hit (child)", false }
