@@ -8,8 +8,8 @@ One lane per thread, grouped by simulated process. A call is a bar on the
 caller's lane while it waits ("call ns.fn", drawn in the colour of the
 process it calls) and a bar on the lane of the thread that runs it (in
 that process's colour); an arrow joins the two. Calls nested inside
-others are drawn one band lower. A thin line under a server's bar is the
-time the call waited in the queue. Crashes, timeouts and deadlocks are
+others are drawn one band lower. A thick yellow line leading into a
+server's bar is the time that call waited in the queue. Crashes, timeouts and deadlocks are
 marked; a restart is a bar of its own; a death notice is a tick at the top
 of its process's first lane.
 
@@ -152,10 +152,15 @@ def write_files(tl, tmp, unit):
             continue
         for tx, ty in by_flow_in.get(bind_id, []):
             arrows.append(f"{fx} {fy} {tx - fx} {ty - fy}")
-    for q in tl.queues.values():
-        if "b" in q and "e" in q and (q["b"]["pid"], q["b"]["tid"]) in tl.lanes:
-            y = tl.lane_y(q["b"]["pid"], q["b"]["tid"]) - 0.44
-            queues.append(f"{x(ns(q['b']['ts']))} {y} {x(ns(q['e']['ts'])) - x(ns(q['b']['ts']))} 0")
+    # A call's time in the queue: a line leading into the bar of its run.
+    served_at = {s["bind_id"]: n for n, s in enumerate(tl.slices)
+                 if s["cat"] == "serve" and "bind_id" in s}
+    for qid, q in tl.queues.items():
+        n = served_at.get(int(qid, 16))
+        if "b" in q and "e" in q and n is not None:
+            y = tl.bar_top(n) - BAND / 2
+            x0, x1 = x(ns(q["b"]["ts"])), x(ns(q["e"]["ts"]))
+            queues.append(f"{x0} {y} {x1 - x0} 0")
     deaths = []
     first_lane = {}
     for (pid, tid), n in sorted(tl.lanes.items(), key=lambda kv: kv[1]):
@@ -185,14 +190,14 @@ def script(tl, files, png, size, title, unit):
         for (pid, tid), n in tl.lanes.items())
     span = (tl.end - tl.start) / (1e6 if unit == "ms" else 1e3)
     plots = []
-    path, count = files["queues"]
-    if count:
-        plots.append(f"{gp_quote(path)} using 1:2:3:4 with vectors nohead lw 3 "
-                     f"lc rgb '#e0a800' title 'queued'")
     path, count = files["bars"]
     if count:
         plots.append(f"{gp_quote(path)} using 1:3:2:4:5 with boxxy fs solid 0.95 "
                      f"border lc rgb '#404040' lc rgb variable notitle")
+    path, count = files["queues"]
+    if count:
+        plots.append(f"{gp_quote(path)} using 1:2:3:4 with vectors nohead lw 3 "
+                     f"lc rgb '#e0a800' title 'queued'")
     path, count = files["arrows"]
     if count:
         plots.append(f"{gp_quote(path)} using 1:2:3:4 with vectors head size screen 0.008,20 "

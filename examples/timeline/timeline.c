@@ -30,7 +30,7 @@ static long disk_read(long block)
 
 static long disk_slow(void)
 {
-	nap_us(8000);   /* longer than its caller will wait */
+	nap_us(3000);   /* longer than its caller will wait */
 	return 0;
 }
 
@@ -142,7 +142,7 @@ int main(void)
 	    (rc = pf_import_create(&async_imp, "disk.read", PF_IMPORT_ASYNC)) ||
 	    (rc = pf_import_create(&slow_imp, "disk.slow", 0)) ||
 	    (rc = pf_import_create(&parse_imp, "parser.parse", 0)) ||
-	    (rc = pf_import_set_timeout(slow_imp, 2000000))) {
+	    (rc = pf_import_set_timeout(slow_imp, 1000000))) {
 		fprintf(stderr, "timeline: set-up failed: %s\n", pf_strerror(rc));
 		return 1;
 	}
@@ -160,7 +160,7 @@ int main(void)
 	printf("[client] async disk.read(7) = %llu (%s)\n", (unsigned long long)res.rax,
 	       pf_strerror(rc));
 
-	/* A timeout: disk.slow takes 8 ms, the import waits 2 ms. */
+	/* A timeout: disk.slow takes 3 ms, the import waits 1 ms. */
 	PF_GATE(long(void), slow_imp)();
 	printf("[client] disk.slow: %s\n", pf_error_message());
 
