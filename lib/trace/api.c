@@ -16,6 +16,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *trace_path;        /* NULL: not recording */
 static uint64_t origin;         /* the clock at pf_trace_start */
+static pid_t owner;             /* the process that started it */
 static bool exit_hook;
 
 static uint32_t capacity_from_environment(void)
@@ -42,7 +43,9 @@ static int write_locked(void)
 static void write_at_exit(void)
 {
 	pthread_mutex_lock(&lock);
-	if (trace_path) {
+	/* A forked child exits with a copy of the buffers: the file is its
+	 * parent's to write. */
+	if (trace_path && getpid() == owner) {
 		int rc = write_locked();
 		if (rc)
 			fprintf(stderr, "pfipc: trace %s could not be written: %s\n", trace_path,
@@ -74,6 +77,7 @@ int pf_trace_start(const char *path)
 		trace_clock_init();
 		trace_buf_new_epoch(capacity_from_environment());
 		origin = trace_clock();
+		owner = getpid();
 		trace_path = copy;
 		atomic_fetch_or(&trace_flags, TRACE_EVENTS);
 	} else {

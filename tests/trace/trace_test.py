@@ -2,7 +2,7 @@
 """Tracing, end to end: run examples/timeline with PFIPC_TRACE, read the
 JSON as Perfetto would, and check what the trace must show.
 
-usage: trace_test.py TIMELINE_EXE UNWIND_EXE PNG_TOOL
+usage: trace_test.py TIMELINE_EXE UNWIND_EXE FORK_EXIT_EXE PNG_TOOL
 
 One test per behaviour; each prints ok/FAIL with the reason, and the exit
 status is 1 if any failed. Times are compared as integer nanoseconds taken
@@ -14,10 +14,11 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from decimal import Decimal
 
-TIMELINE, UNWIND, PNG_TOOL = sys.argv[1], sys.argv[2], sys.argv[3]
+TIMELINE, UNWIND, FORK_EXIT, PNG_TOOL = sys.argv[1:5]
 PROCESSES = {"client", "disk", "log", "fs", "parser"}
 
 
@@ -225,6 +226,17 @@ def a_crash_ends_the_waits_it_unwinds(tmp):
         assert any(s["t0"] <= t <= s["t1"] for s in crashed if s["tid"] == c["tid"])
 
 
+def a_forked_child_leaves_the_trace_to_its_parent(tmp):
+    path = os.path.join(tmp, "fork.json")
+    env = dict(os.environ, PFIPC_TRACE=path)
+    subprocess.run([FORK_EXIT], env=env, check=True, timeout=60)
+    time.sleep(0.5)   # the child exits 0.2 s after its parent
+    with open(path) as f:
+        doc = json.load(f)
+    calls = [e for e in doc["traceEvents"] if e.get("name") == "call fork.echo"]
+    assert len(calls) == 2, f"{len(calls)} calls: the child's copy overwrote the trace"
+
+
 def main():
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -240,6 +252,8 @@ def main():
         runs.append(("png_has_the_asked_size",
                      lambda: png_has_the_asked_size(os.path.join(tmp, "timeline.json"), tmp)))
         runs.append(("full_buffers_drop_and_say_so", lambda: full_buffers_drop_and_say_so(tmp)))
+        runs.append(("a_forked_child_leaves_the_trace_to_its_parent",
+                     lambda: a_forked_child_leaves_the_trace_to_its_parent(tmp)))
         runs.append(("a_crash_ends_the_waits_it_unwinds",
                      lambda: a_crash_ends_the_waits_it_unwinds(tmp)))
         for name, fn in runs:
