@@ -281,7 +281,7 @@ static void put_event(struct writer *w, const struct ev *e)
 	}
 	if (r->kind == TR_DIED) {
 		fprintf(f, "{\"ph\":\"i\",\"s\":\"p\",\"name\":\"died: %s\",\"cat\":\"process\","
-			"\"pid\":%u,\"ts\":", r->err == 1 ? "crashed" : "stopped", pid);
+			"\"pid\":%u,\"ts\":", r->err == PF_DIED_CRASHED ? "crashed" : "stopped", pid);
 		put_us(f, e->ts);
 		fputc('}', f);
 		return;
