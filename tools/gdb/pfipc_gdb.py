@@ -197,6 +197,16 @@ def _via(m):
 # ---------------------------------------------------------------- pf bt
 
 
+def _running_on(m):
+    """ ", running on thread N" when a thread has taken M, else ""."""
+    server = m["server"]
+    running = _value("(int)MSG_RUNNING")
+    if _is_null(server) or running is None or int(m["state"]) != int(running):
+        return ""
+    t = _gdb_thread(int(server["tid"]))
+    return f", running on thread {t.num}" if t else ""
+
+
 class _Walk:
     def __init__(self, show_all):
         self.show_all = show_all
@@ -271,7 +281,8 @@ def _walk_thread(walk, thread, start_after_await=None):
             m = _awaited(rec, run_awaits[-1])
             if m is not None:
                 walk.note(f"waiting for \"{_export_of(m)}\" in process "
-                          f"{_proc_name(m['callee'])}, called through a {_via(m)}")
+                          f"{_proc_name(m['callee'])}, called through a {_via(m)}"
+                          f"{_running_on(m)}")
                 continue
         if not walk.show_all:
             walk.note("pfipc's own frames")
