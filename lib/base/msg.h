@@ -23,13 +23,19 @@ enum msg_state {
 	MSG_FINISHING, /* the callee is copying results back: too late to
 			  abandon */
 	MSG_DONE,      /* result or error is in; the caller may read it */
-	MSG_ABANDONED, /* the caller timed out; whoever finishes frees it */
+	MSG_ABANDONED, /* the caller gave up (timeout, crash) while it was
+			  queued or running: whoever meets it next frees it */
 };
 
 enum msg_kind {
 	MSG_SYNC,      /* the caller waits in the await trampoline */
 	MSG_ASYNC,     /* heap copy; collected with pf_wait(ticket) */
 	MSG_ONEWAY,    /* heap copy; freed by the callee when done */
+};
+
+/* A link in a lock-free queue. */
+struct qlink {
+	struct qlink *_Atomic next;
 };
 
 /* Laid out by who writes what, so that a call moves as few cache lines
@@ -41,10 +47,12 @@ struct call_msg {
 	int error;                      /* 0 or a negative errno value */
 
 	/* Written by the caller before the call is queued. */
-	alignas(64) struct call_msg *next; /* queue link */
+	alignas(64) struct qlink qlink; /* the queue's link (sched/queue.c) */
+	struct call_msg *next;          /* other lists: parked, drained */
 	struct pf_import *import;       /* what the caller called through */
 	uint8_t kind;                   /* enum msg_kind */
 	bool on_heap;                   /* malloc'd (else a thread's storage) */
+	bool pushed;                    /* queued from the fault handler */
 	struct pf_thread *_Atomic caller; /* whom to wake when done */
 	uint64_t ticket;                /* MSG_ASYNC */
 	struct pf_process *from;        /* the caller's identity, from its thread */

@@ -60,7 +60,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 	struct pf_thread *t = atomic_load(&m->caller);
 	int saved_errno = errno;   /* the caller made a plain C call */
 	uint64_t ret = 0;
-	int err = call_submit(t, m, &ret);
+	int err = m->pushed ? 0 : call_submit(t, m, &ret);
 	memset(out, 0, sizeof *out);
 	if (!err && (m->import->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY))) {
 		out->rax = ret;

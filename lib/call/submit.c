@@ -69,6 +69,37 @@ static struct call_msg *detach_copy(struct call_msg *m, enum msg_kind kind)
 	return c;
 }
 
+/* M is bound to CALLEE through export E: what to run, and a copy of the
+ * stack arguments (the caller's stack changes once it resumes). */
+static void bind_to(struct call_msg *m, struct export_entry *e, struct pf_process *callee)
+{
+	m->entry = e;
+	atomic_store_explicit(&m->callee, callee, memory_order_relaxed);
+	m->fn = e->fn;
+	m->flags = e->flags;
+	m->regs.stack_len = e->stack_bytes;
+	if (e->stack_bytes)
+		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
+}
+
+bool call_submit_fast(struct call_msg *m)
+{
+	struct pf_import *imp = m->import;
+	if (m->error || imp->owner != m->from ||
+	    (imp->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)))
+		return false;
+	struct export_entry *e = imp->entry;
+	struct pf_process *callee = atomic_load_explicit(&e->owner, memory_order_acquire);
+	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE)))
+		return false;
+	bind_to(m, e, callee);
+	trace_call_queued(m);
+	if (queue_push(callee, m) != 0)
+		return false;   /* stopped or crashed: the slow path says so */
+	m->pushed = true;
+	return true;
+}
+
 /* Bind M: who serves it, with what, and its stack arguments. */
 static int bind(struct pf_thread *t, struct call_msg *m)
 {
@@ -88,13 +119,7 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",
 				 m->from->name, e->name, callee->name);
-	m->entry = e;
-	atomic_store_explicit(&m->callee, callee, memory_order_relaxed);
-	m->fn = e->fn;
-	m->flags = e->flags;
-	m->regs.stack_len = e->stack_bytes;
-	if (e->stack_bytes)
-		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
+	bind_to(m, e, callee);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "base/msg.h"
+#include "call/submit.h"
 #include "dispatch/dispatch.h"
 #include "proc/thread.h"
 #include "trace/record.h"
@@ -28,6 +29,7 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	m->from = t->self;
 	m->detail[0] = '\0';
 	m->in_turn = false;
+	m->pushed = false;
 	m->stack_args = (const uint8_t *)stack_args;
 	trace_call_entered(m, via);
 
@@ -64,6 +66,7 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	if (no_room(t, sp))
 		return -EFAULT;
 	struct call_msg *m = capture(t, imp, uc, stack_args, via);
+	call_submit_fast(m);
 	if (how.push) {
 		sp -= 8;
 		*(uint64_t *)sp = how.push;

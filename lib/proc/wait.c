@@ -1,11 +1,15 @@
 /* Spin-then-futex hand-off.
  *
- * The spin budget (time) adapts per thread: a wait that ended while
- * spinning doubles it (up to SPIN_MAX_NS), one that had to sleep halves it.
- * So a thread whose partner answers within a microsecond never sleeps, and
- * threads on an oversubscribed machine quickly stop burning the cores their
- * partners need. On a single CPU spinning can only delay the partner, so it
- * is off.
+ * The spin budget (time) adapts per thread to how long its waits really
+ * last: a wait that ended while spinning doubles it (up to SPIN_MAX_NS); a
+ * wait that had to sleep but ended within SPIN_MAX_NS sets it to twice
+ * that wait, so the next one like it is caught spinning (a budget that had
+ * decayed to its minimum recovers at the first call that comes soon
+ * enough); a wait longer than that halves it. So a thread whose partner
+ * answers within the window never pays a futex wake-up twice in a row, and
+ * threads on an oversubscribed machine, or idle ones, quickly stop burning
+ * the cores others need. On a single CPU spinning can only delay the
+ * partner, so it is off.
  *
  * Ordering (Dekker): the waiter publishes `sleeping` (and its idle bit),
  * then reads `wake`, then checks the condition; a notifier makes the
@@ -92,41 +96,72 @@ void wake_group_leave(struct wake_group *g, struct waiter *w)
 	atomic_store(&g->members[w->index], NULL);
 }
 
-static bool spin(struct waiter *w, wait_ready_fn ready, void *ctx)
+static uint32_t clamp_budget(uint64_t ns)
 {
-	if (!can_spin())
-		return false;
-	uint32_t budget = atomic_load_explicit(&w->spin_budget, memory_order_relaxed);
-	if (!budget)
-		budget = SPIN_MAX_NS;
-	uint64_t end = __builtin_ia32_rdtsc() + (uint64_t)(budget * tsc_per_ns);
-	uint32_t next = budget / 2 < SPIN_MIN_NS ? SPIN_MIN_NS : budget / 2;
-	bool got = false;
-	do {
-		for (int i = 0; i < 16 && !got; i++) {
-			got = ready(ctx);
-			if (!got)
-				__builtin_ia32_pause();
-		}
-	} while (!got && __builtin_ia32_rdtsc() < end);
-	if (got)
-		next = budget * 2 > SPIN_MAX_NS ? SPIN_MAX_NS : budget * 2;
-	atomic_store_explicit(&w->spin_budget, next, memory_order_relaxed);
-	return got;
+	return ns < SPIN_MIN_NS ? SPIN_MIN_NS : ns > SPIN_MAX_NS ? SPIN_MAX_NS : (uint32_t)ns;
 }
+
+static uint32_t budget_of(struct waiter *w)
+{
+	uint32_t budget = atomic_load_explicit(&w->spin_budget, memory_order_relaxed);
+	return budget ? budget : SPIN_MAX_NS;
+}
+
+/* Spin until READY or BUDGET ns have passed since START (TSC). */
+static bool spin(wait_ready_fn ready, void *ctx, uint64_t start, uint32_t budget)
+{
+	uint64_t end = start + (uint64_t)(budget * tsc_per_ns);
+	do {
+		for (int i = 0; i < 16; i++) {
+			if (ready(ctx))
+				return true;
+			__builtin_ia32_pause();
+		}
+	} while (__builtin_ia32_rdtsc() < end);
+	return false;
+}
+
+/* A wait that spun BUDGET ns and then slept, START..now in all: learn. */
+static void learn_from_sleep(struct waiter *w, uint64_t start, uint32_t budget)
+{
+	uint64_t waited = (uint64_t)((double)(__builtin_ia32_rdtsc() - start) / tsc_per_ns);
+	uint32_t next = waited <= SPIN_MAX_NS ? clamp_budget(2 * waited) : clamp_budget(budget / 2);
+	atomic_store_explicit(&w->spin_budget, next, memory_order_relaxed);
+}
+
+static bool sleep_until(struct waiter *w, wait_ready_fn ready, void *ctx,
+			struct wake_group *serve, const struct timespec *deadline);
 
 bool wait_until(struct waiter *w, wait_ready_fn ready, void *ctx,
 		struct wake_group *serve, const struct timespec *deadline)
 {
 	if (ready(ctx))
 		return true;
-	if (serve)
-		atomic_fetch_add(&serve->spinning, 1);
-	bool got = spin(w, ready, ctx);
-	if (serve)
-		atomic_fetch_sub(&serve->spinning, 1);
-	if (got)
-		return true;
+	bool spins = can_spin();
+	uint64_t start = spins ? __builtin_ia32_rdtsc() : 0;
+	uint32_t budget = budget_of(w);
+	if (spins) {
+		if (serve)
+			atomic_fetch_add(&serve->spinning, 1);
+		bool got = spin(ready, ctx, start, budget);
+		if (serve)
+			atomic_fetch_sub(&serve->spinning, 1);
+		if (got) {
+			atomic_store_explicit(&w->spin_budget, clamp_budget(2ull * budget),
+					      memory_order_relaxed);
+			return true;
+		}
+	}
+	bool ok = sleep_until(w, ready, ctx, serve, deadline);
+	if (spins)
+		learn_from_sleep(w, start, budget);
+	return ok;
+}
+
+/* The futex half of wait_until. */
+static bool sleep_until(struct waiter *w, wait_ready_fn ready, void *ctx,
+			struct wake_group *serve, const struct timespec *deadline)
+{
 	uint64_t bit = 1ull << w->index;
 	for (;;) {
 		atomic_store(&w->sleeping, 1);

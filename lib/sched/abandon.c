@@ -7,17 +7,19 @@
 bool call_abandon(struct pf_thread *t, unsigned slot)
 {
 	struct call_msg *m = t->calls.slot[slot];
-	struct pf_process *callee = atomic_load(&m->callee);
-	if (callee && queue_cancel(callee, m))
-		return true;
-	uint32_t running = MSG_RUNNING;
+	/* Whoever meets M next frees it, or (a thread's own storage) drops
+	 * it: the slot needs a message of its own from now on. */
 	struct call_msg *fresh = msg_alloc();
-	if (!fresh || !atomic_compare_exchange_strong(&m->state, &running, MSG_ABANDONED)) {
-		msg_free(fresh);
+	if (!fresh)
 		return false;
+	uint32_t running = MSG_RUNNING;
+	if (queue_cancel(m) ||
+	    atomic_compare_exchange_strong(&m->state, &running, MSG_ABANDONED)) {
+		t->calls.slot[slot] = fresh;
+		return true;
 	}
-	t->calls.slot[slot] = fresh;
-	return true;
+	msg_free(fresh);
+	return false;
 }
 
 void calls_unwind(struct pf_thread *t, unsigned depth)

@@ -7,10 +7,11 @@
 
 struct pf_thread;
 
-/* T gives up on the call in its message slot SLOT: take it back from the
- * callee's queue, or hand it to the callee to free when it finishes (the
- * slot gets a fresh message). False if the call finished first, or no
- * memory for a fresh message (then it must be waited for). */
+/* T gives up on the call in its message slot SLOT, queued or running: it
+ * is handed to whoever meets it next (the queue's consumer, or the callee
+ * when it finishes) to free, and the slot gets a fresh message. False if
+ * the call finished first, or no memory for a fresh message (then it must
+ * be waited for). */
 bool call_abandon(struct pf_thread *t, unsigned slot);
 
 /* A crash unwound T to a frame entered at call depth DEPTH: give up on

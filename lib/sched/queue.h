@@ -21,8 +21,9 @@ int queue_push(struct pf_process *p, struct call_msg *m);
 struct call_msg *queue_pop(struct pf_process *p);
 /* Are calls waiting on P? (A cheap look, for pollers.) */
 bool queue_pending(const struct pf_process *p);
-/* Take M off P's queue if it is still there. */
-bool queue_cancel(struct pf_process *p, struct call_msg *m);
+/* Give up on M while it is still queued (or parked): it will not run,
+ * and the consumer that meets it frees it. False if it left the queue. */
+bool queue_cancel(struct call_msg *m);
 /* M, which had its export E's turn, is done: the next parked call of E
  * (now holding the turn, marked RUNNING), or NULL. */
 struct call_msg *queue_pass_turn(struct pf_process *p, const struct export_entry *e);

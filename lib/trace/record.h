@@ -3,9 +3,10 @@
  * Each hook is one line in the call path (dispatch, call, sched,
  * lifecycle) and, while tracing and statistics are both off, costs at most
  * a relaxed load of `trace_flags` and a branch that is never taken. The
- * work is out of line, below. Everything but trace_call_entered runs in
- * normal context; that one runs in the fault handler and only stamps the
- * message (no buffer, no allocation, no formatting).
+ * work is out of line, below. trace_call_entered and trace_call_queued run
+ * in the fault handler (the handler queues the common call itself): they
+ * only stamp the message, with no buffer, allocation or formatting; every
+ * other hook runs in normal context.
  *
  * A call is stamped when it enters (the fault) and when it is queued;
  * nothing is recorded for it unless it was stamped, so a call that began
@@ -45,7 +46,8 @@ static inline void trace_call_entered(struct call_msg *m, const char *via)
 		trace_stamp_entered(m);
 }
 
-/* call: M is about to be queued on its callee. */
+/* call: M is about to be queued on its callee (in the fault handler, or
+ * in normal context). */
 static inline void trace_call_queued(struct call_msg *m)
 {
 	if (trace_on() && m->t_entered)
