@@ -2,7 +2,7 @@
 """The gdb extension, in gdb's batch mode, loaded the way users get it:
 auto-loaded from beside the library (the build tree's stub).
 
-usage: gdb_test.py LIBDIR HELLO TIMELINE CRASHES
+usage: gdb_test.py LIBDIR HELLO TIMELINE CRASHES BUSY
 
 Skips (77) when gdb is not installed or may not trace processes here.
 """
@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-LIBDIR, HELLO, TIMELINE, CRASHES = sys.argv[1:5]
+LIBDIR, HELLO, TIMELINE, CRASHES, BUSY = sys.argv[1:6]
 GDB = shutil.which("gdb")
 
 
@@ -63,6 +63,12 @@ def pf_ps_lists_processes_threads_and_waits():
         assert text in out, f"{text!r} not in:\n{out}"
 
 
+def pf_ps_shows_what_is_queued():
+    out = gdb([BUSY], ["break stop_here", "run", "pf ps", "kill"])
+    assert 'runs "busy.hold" for client' in out, out
+    assert 'queued: "busy.hold" from client' in out, out
+
+
 def pf_bt_follows_every_nesting_level():
     # main -> fs.read -> client.progress, served by main while it waits.
     out = gdb([TIMELINE], ["break client_progress", "run", "pf bt", "kill"])
@@ -106,7 +112,8 @@ def main():
         print("gdb may not trace processes here")
         return 77
     checks = [pf_bt_in_a_server_export_reaches_the_clients_main,
-              pf_ps_lists_processes_threads_and_waits, pf_bt_follows_every_nesting_level,
+              pf_ps_lists_processes_threads_and_waits, pf_ps_shows_what_is_queued,
+              pf_bt_follows_every_nesting_level,
               a_null_dereference_still_stops_with_sigsegv,
               a_refused_access_to_the_arena_stops_with_sigsegv,
               without_the_extension_gdb_stops_at_every_call]

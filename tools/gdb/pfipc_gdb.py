@@ -162,20 +162,13 @@ def _message_for_invoke(rec, frame):
     return min(above)[1] if above else None
 
 
-def _awaited(rec, k):
-    """The message of the K-th pf_x86_await frame from the top of a thread
-    (each await frame is one of its calls, innermost on top)."""
-    depth = int(rec["calls"]["depth"])
-    i = depth - 1 - k
-    return rec["calls"]["slot"][i] if 0 <= i < depth else None
-
-
-def _await_index(rec, m):
-    """Which await frame (from the top) waits for M, or None."""
-    depth = int(rec["calls"]["depth"])
-    for i in range(depth):
-        if _ptr(rec["calls"]["slot"][i]) == _ptr(m):
-            return depth - 1 - i
+def _slot_of(rec, m):
+    """Which of a thread's message slots holds M (its call depth then), or
+    None. Slots above the depth still hold the call being returned from."""
+    slots = rec["calls"]["slot"]
+    for i in range(min(int(rec["calls"]["depth"]) + 1, 32)):
+        if _ptr(slots[i]) == _ptr(m):
+            return i
     return None
 
 
@@ -221,69 +214,83 @@ class _Walk:
         self.lines.append(f"    [pfipc: {text}]")
 
 
-def _walk_thread(walk, thread, start_after_await=None):
-    """Print THREAD's frames, from the top or from below its await frame
-    number START_AFTER_AWAIT; return (thread, await index) to go on with,
-    or None when this thread's stack ends the backtrace."""
+def _frames():
+    """The selected thread's frames, newest first."""
+    out, f = [], gdb.newest_frame()
+    while f is not None and len(out) < 10000:
+        out.append(f)
+        f = f.older()
+    return out
+
+
+def _walk_thread(walk, thread, from_call=None):
+    """Print THREAD's frames, from the top, or (FROM_CALL) from the point
+    where it made that call; return (thread, call) to go on with, or None
+    when this thread's stack ends the backtrace.
+
+    Each pf_x86_await frame is one of the thread's calls: the oldest is its
+    message slot 0, the next slot 1, and so on. A call captured by the
+    fault handler but not yet resumed has no await frame: its caller's
+    frames are those below the signal frame."""
     rec = _record(thread)
-    f = gdb.newest_frame()
-    awaits = 0
-    if start_after_await is not None:
-        while f is not None:
-            if f.name() == "pf_x86_await":
-                if awaits == start_after_await:
-                    awaits += 1
-                    f = f.older()
-                    break
-                awaits += 1
-            f = f.older()
-    while f is not None:
-        if not _in_pfipc(f) or rec is None:
+    frames = _frames()
+    awaits = [i for i, f in enumerate(frames) if f.name() == "pf_x86_await"]
+    start = 0
+    if from_call is not None:
+        slot = _slot_of(rec, from_call) if rec is not None else None
+        if slot is None:
+            return None
+        if slot < len(awaits):
+            start = awaits[len(awaits) - 1 - slot] + 1
+        else:
+            tramps = [i for i, f in enumerate(frames) if f.type() == gdb.SIGTRAMP_FRAME]
+            if not tramps:
+                return None
+            walk.note("its thread is still returning from the fault that made the call")
+            start = tramps[0] + 1
+    i = start
+    while i < len(frames):
+        f = frames[i]
+        if rec is None or not _in_pfipc(f):
             walk.frame(f)
-            f = f.older()
+            i += 1
             continue
         # A run of pfipc frames: what does it do?
-        invoke = None
-        run_awaits = []
-        while f is not None and _in_pfipc(f):
+        invoke, last_await = None, None
+        while i < len(frames) and _in_pfipc(frames[i]):
+            f = frames[i]
             if walk.show_all:
                 walk.frame(f)
-            name = f.name()
-            if name == "pf_x86_invoke" and invoke is None and not run_awaits:
+            if f.name() == "pf_x86_invoke" and invoke is None and last_await is None:
                 invoke = _message_for_invoke(rec, f)
-            if name == "pf_x86_await":
-                run_awaits.append(awaits)
-                awaits += 1
-            f = f.older()
+            if f.name() == "pf_x86_await":
+                last_await = i
+            i += 1
         if invoke is not None:
             m = invoke
             caller = m["caller"]
             text = (f"process {_proc_name(m['callee'])} runs \"{_export_of(m)}\" for process "
                     f"{_proc_name(m['from'])}, called through a {_via(m)}")
-            kind = int(m["kind"])
-            if kind != 0:
+            if int(m["kind"]) != 0:
                 walk.note(text + "; an asynchronous or one-way call: its caller does not wait")
                 return None
             if _ptr(caller) == _ptr(rec):
                 walk.note(text + ", on the caller's own thread (a migrating export)")
                 continue   # the caller's frames follow on this very stack
-            if _is_null(caller):
-                walk.note(text + "; its caller is gone")
-                return None
-            caller_thread = _gdb_thread(int(caller["tid"]))
-            index = _await_index(caller, m)
-            if caller_thread is None or index is None:
-                walk.note(text + "; its caller no longer waits for it (it timed out)")
+            caller_thread = None if _is_null(caller) else _gdb_thread(int(caller["tid"]))
+            if caller_thread is None or _slot_of(caller, m) is None:
+                walk.note(text + "; its caller no longer waits for it (it gave up)")
                 return None
             walk.note(text + f" (thread {caller_thread.num}, LWP {caller_thread.ptid[1]})")
-            return caller_thread, index
-        if run_awaits:
-            m = _awaited(rec, run_awaits[-1])
-            if m is not None:
-                walk.note(f"waiting for \"{_export_of(m)}\" in process "
-                          f"{_proc_name(m['callee'])}, called through a {_via(m)}"
-                          f"{_running_on(m)}")
-                continue
+            return caller_thread, m
+        if last_await is not None:
+            slots = rec["calls"]["slot"]
+            k = len(awaits) - 1 - awaits.index(last_await)
+            m = slots[k]
+            walk.note(f"waiting for \"{_export_of(m)}\" in process "
+                      f"{_proc_name(m['callee'])}, called through a {_via(m)}"
+                      f"{_running_on(m)}")
+            continue
         if not walk.show_all:
             walk.note("pfipc's own frames")
     return None
@@ -306,15 +313,15 @@ says what they do; -all shows them too."""
             thread = gdb.selected_thread()
             if thread is None:
                 raise gdb.GdbError("pf bt: no thread")
-            start = None
+            call = None
             seen = set()
             while thread is not None:
-                key = (thread.num, start)
+                key = (thread.num, _ptr(call) if call is not None else 0)
                 if key in seen:   # a cycle would be a bug of ours: stop
                     break
                 seen.add(key)
-                nxt = _walk_thread(walk, thread, start)
-                thread, start = nxt if nxt else (None, None)
+                nxt = _walk_thread(walk, thread, call)
+                thread, call = nxt if nxt else (None, None)
         gdb.write("\n".join(walk.lines) + "\n")
 
 
@@ -355,16 +362,37 @@ def _doing(rec):
     return "; ".join(parts) if parts else "idle"
 
 
+def _queued(q):
+    """The calls in a run queue, oldest first: from `tail` (the next to
+    take) along the links, past the stub node (sched/queue.c)."""
+    offset = _ptr(_value("&((struct call_msg *)0)->qlink"))
+    msg_ptr = gdb.lookup_type("struct call_msg").pointer()
+    stub = _ptr(q["stub"].address)
+    node, n = q["tail"], 0
+    while not _is_null(node) and n < 100:
+        if _ptr(node) != stub:
+            yield gdb.Value(_ptr(node) - offset).cast(msg_ptr)
+        node, n = node["next"], n + 1
+
+
+def _parked(q):
+    m, n = q["parked_head"], 0
+    while not _is_null(m) and n < 100:
+        yield m
+        m, n = m["next"], n + 1
+
+
 def _queue_lines(p):
     q = p["queue"]
     if _is_null(q):
         return []
     lines = []
-    for head, what in (("head", "queued"), ("parked_head", "waits its turn")):
-        m, n = q[head], 0
-        while not _is_null(m) and n < 100:
-            lines.append(f"      {what}: \"{_export_of(m)}\" from {_proc_name(m['from'])}")
-            m, n = m["next"], n + 1
+    try:
+        for what, calls in (("queued", _queued(q)), ("waits its turn", _parked(q))):
+            for m in calls:
+                lines.append(f"      {what}: \"{_export_of(m)}\" from {_proc_name(m['from'])}")
+    except gdb.error as e:
+        lines.append(f"      (its queue is laid out in a way this extension does not know: {e})")
     return lines
 
 
