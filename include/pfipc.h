@@ -641,7 +641,9 @@ const char *pf_strerror(int err);
  *   instants "died: crashed", "died: stopped").
  *   Slices nest on every thread. Events are recorded into buffers
  *   preallocated per thread (never in the fault handler); each holds
- *   PFIPC_TRACE_EVENTS events (64 bytes each; default 65536). Events that
+ *   PFIPC_TRACE_EVENTS events (64 bytes each; default 65536; read at each
+ *   pf_trace_start, a thread's buffer keeps the size it was made with,
+ *   and is emptied when a new trace starts). Events that
  *   do not fit are dropped and counted: the file's otherData says how many
  *   ("pfipc_dropped_events", and per thread in its thread_name args) and
  *   one line on stderr says so. Calls under way when tracing starts are
