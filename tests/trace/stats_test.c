@@ -104,12 +104,12 @@ static void every_served_call_is_in_the_histograms(void **st)
 	assert_int_equal(s.queued, 4);
 	assert_int_equal(hist_total(s.served_ns), 4);
 	assert_int_equal(hist_total(s.queued_ns), 4);
-	/* 2 ms asleep: the bucket's top is at least that, and a VM's slack
-	 * stays within 8 ms. */
+	/* 2 ms asleep: the bucket's top is at least that. The p99 of 4
+	 * calls is the top of the slowest one's bucket: no call took longer. */
 	assert_true(s.served_p50_ns >= 2000000);
-	assert_true(s.served_p99_ns <= 8u << 20);
 	assert_true(s.served_total_ns >= 4 * 2000000ull);
 	assert_true(s.served_p50_ns <= s.served_p99_ns);
+	assert_true(s.served_total_ns <= 4 * s.served_p99_ns);
 	stop_server(p);
 }
 
