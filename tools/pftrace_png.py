@@ -165,10 +165,17 @@ def write_files(tl, tmp, unit):
     first_lane = {}
     for (pid, tid), n in sorted(tl.lanes.items(), key=lambda kv: kv[1]):
         first_lane.setdefault(pid, -n)
-    for i in tl.instants:
+    last_label = {}   # per process: where its previous label went
+    for i in sorted(tl.instants, key=lambda i: i["t0"]):
         if i.get("s") == "p":
             if i["pid"] in first_lane:
-                deaths.append(f"{x(i['t0'])} {first_lane[i['pid']] + 0.47} "
+                # Two notices close together: the second label goes higher.
+                near = i["pid"] in last_label and \
+                    i["t0"] - last_label[i["pid"]][0] < width * 0.05
+                up = 0.22 if near and last_label[i["pid"]][1] == 0.0 else 0.0
+                last_label[i["pid"]] = (i["t0"], up)
+                y = first_lane[i["pid"]] + 0.47
+                deaths.append(f"{x(i['t0'])} {y} {y + 0.14 + up} "
                               f"{gp_quote(i['name'].replace('died: ', ''))}")
         elif i["name"] in marks:
             marks[i["name"]].append(f"{x(i['t0'])} {tl.lane_y(i['pid'], i['tid']) + 0.3}")
@@ -212,8 +219,9 @@ def script(tl, files, png, size, title, unit):
                          f"lc rgb '{colour}' title '{legend}'")
     path, count = files["deaths"]
     if count:
-        plots.append(f"{gp_quote(path)} using 1:2:3 with labels point pt 11 ps 1.2 "
-                     f"lc rgb '#9467bd' offset 0,0.7 font 'sans,8' title 'death notice'")
+        plots.append(f"{gp_quote(path)} using 1:2 with points pt 11 ps 1.2 "
+                     f"lc rgb '#9467bd' title 'death notice'")
+        plots.append(f"{gp_quote(path)} using 1:3:4 with labels font 'sans,8' notitle")
     if not plots:
         plots.append("NaN notitle")
     # x0:x1:y0:y1 boxes: gnuplot's boxxyerror takes x:y:xlow:xhigh:ylow:yhigh.

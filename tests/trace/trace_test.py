@@ -158,18 +158,19 @@ def queueing_is_visible(doc):
 def timeout_deadlock_crash_restart_and_death_notices(doc):
     inst = events(doc, "i")
     ss = slices(doc)
-    assert any(e["name"] == "timeout" and e["args"]["export"] == "disk.slow" for e in inst)
+    assert any(e["name"] == "timeout" and e["args"]["export"] == "disk.slow" for e in inst), \
+        "no timeout instant for disk.slow"
     dl = [s for s in ss if s["name"] == "deadlock"]
     assert len(dl) == 1 and "fs -> client -> fs" in dl[0]["args"]["message"], dl
     crash = [e for e in inst if e["name"] == "crash"]
     assert len(crash) == 1 and crash[0]["args"]["export"] == "parser.parse", crash
-    assert "signal 11" in crash[0]["args"]["what"]
+    assert "signal 11" in crash[0]["args"]["what"], crash
     crashed_serve = [s for s in ss if s["name"] == "parser.parse" and s["args"].get("error")]
-    assert crashed_serve and crashed_serve[0]["args"]["error"] == "EOWNERDEAD"
+    assert crashed_serve and crashed_serve[0]["args"]["error"] == "EOWNERDEAD", crashed_serve
     pid_of = {e["args"]["name"]: e["pid"] for e in events(doc, "M") if e["name"] == "process_name"}
     restart = [s for s in ss if s["name"] == "restart"]
     assert len(restart) == 1 and restart[0]["pid"] == pid_of["parser"], restart
-    assert crash[0]["ts"] < restart[0]["ts"]
+    assert crash[0]["ts"] < restart[0]["ts"], (crash, restart)
     died = {(e["pid"], e["name"]) for e in inst if e.get("s") == "p"}
     assert (pid_of["parser"], "died: crashed") in died, died
     for p in ("disk", "log", "fs", "parser"):
