@@ -57,6 +57,8 @@ def parse_args(argv):
     ap.add_argument("-o", "--outdir",
                     help="write the shim's sources here (else only report)")
     ap.add_argument("--base", help="prefix of the generated files (default: NAME)")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="report only what is refused")
     return ap.parse_args(argv)
 
 
@@ -76,13 +78,15 @@ def process_name(soname):
     return re.sub(r"[^A-Za-z0-9_-]", "_", base)[:31] or "library"
 
 
-def report(lib_name, lib, decisions, process, out=sys.stdout):
+def report(lib_name, lib, decisions, process, quiet=False, out=sys.stdout):
     served = [d for d in decisions if d.served]
     refused = [d for d in decisions if not d.served]
     print(f"pfwrap: {lib_name} ({lib.path}): {len(served)} functions served by "
           f"process {process}, {len(refused)} symbols refused", file=out)
     width = max((len(d.name) for d in decisions), default=0)
     for d in decisions:
+        if d.served and quiet:
+            continue
         if d.served:
             print(f"  serve   {d.name:<{width}}  {d.stack_bytes:3} stack bytes  {d.spelled}",
                   file=out)
@@ -124,7 +128,7 @@ def main(argv=None):
         print(f"pfwrap: {process!r} is not a pfipc process name", file=sys.stderr)
         return 1
     ns = process.replace("-", "_")
-    report(lib_name, lib, decisions, process)
+    report(lib_name, lib, decisions, process, args.quiet)
     problem = check_capacity(decisions)
     if problem:
         print(f"pfwrap: {problem}", file=sys.stderr)

@@ -22,7 +22,9 @@
  * pfipc: that works only because every simulated process shares one address
  * space. In a system with separate address spaces it would be an upcall
  * through an import the client exports. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <pfipc.h>

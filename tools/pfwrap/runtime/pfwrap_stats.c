@@ -9,7 +9,9 @@
  *
  * Format: a comment line, then one "NAME COUNT" line per function that was
  * called, in the order of the shim's table. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -27,14 +27,15 @@ RUNTIME_IMPORTS = {
     "pthread_setspecific", "snprintf", "stderr", "strerror", "strlen",
     "program_invocation_short_name", "__stack_chk_fail", "__cxa_finalize",
     "__tls_get_addr", "_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable",
-    "__gmon_start__", "exit", "_exit", "memcpy",
+    "__gmon_start__", "exit", "_exit", "memcpy", "fopen64", "strcmp",
+    "__register_atfork", "__progname",
 }
 
 
 @dataclass
 class Closure:
     libraries: dict = field(default_factory=dict)   # soname/basename -> path
-    importers: dict = field(default_factory=dict)   # symbol -> first importer
+    importers: dict = field(default_factory=dict)   # symbol -> who imports it
 
 
 def _ldd(path):
@@ -58,9 +59,11 @@ def pfipc_closure(libpfipc):
     c = Closure()
     c.libraries = {os.path.basename(libpfipc): libpfipc}
     c.libraries.update(_ldd(libpfipc))
+    for sym in Elf(libpfipc).undefined_names():
+        c.importers[sym] = "libpfipc"
     for name, path in c.libraries.items():
         for sym in sorted(Elf(path).undefined_names()):
-            c.importers.setdefault(sym, name)
+            c.importers.setdefault(sym, f"{name}, which libpfipc loads,")
     for sym in RUNTIME_IMPORTS:
         c.importers.setdefault(sym, "the shim's runtime")
     return c

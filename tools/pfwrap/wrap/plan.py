@@ -59,8 +59,8 @@ def _decide_one(s, default_names, probe, closure, only):
     if name.startswith(("pf_", "pfwrap_")):
         return _refuse(name, "clashes with pfipc's own names")
     if name in closure.importers:
-        return _refuse(name, f"{closure.importers[name]} (loaded with libpfipc) imports it: "
-                             "the shim would send pfipc's own calls through pfipc")
+        return _refuse(name, f"{closure.importers[name]} imports it: the shim would "
+                             "send pfipc's own calls through pfipc")
     if not NAME_PART.match(name):
         return _refuse(name, "not a valid pfipc export name (1 to 63 of [A-Za-z0-9_])")
     if name in probe.macros:

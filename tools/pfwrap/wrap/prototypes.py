@@ -68,7 +68,10 @@ def _run(cmd, what):
 
 
 def _include_lines(headers):
-    return "".join(f'#include "{os.path.abspath(h)}"\n' for h in headers)
+    """A header given as an existing file is included by its path; a bare
+    name (zlib.h) through the compiler's search path, as a program would."""
+    return "".join(f'#include "{os.path.abspath(h)}"\n' if os.path.isfile(h)
+                   else f"#include <{h}>\n" for h in headers)
 
 
 def object_like_macros(cc, cflags, headers, names, tmp):
@@ -169,12 +172,16 @@ def _read_one(info, name, var, result):
         elif child.tag == dw.TAG["unspecified_parameters"]:
             variadic = True
     ret_die = info.die(target.type_ref()) if target.type_ref() is not None else None
-    spelled = (f"{spell(info, ret_die)} ("
-               + ", ".join(spell(info, p) for p in params)
-               + (", ..." if variadic and params else "..." if variadic else "")
-               + ")")
-    proto = Prototype(name, VOID, [], spelled, variadic,
-                      bool(target.get("prototyped")) or bool(params))
+    # An unprototyped "int f()" has no DW_AT_prototyped; compilers mark its
+    # parameters unspecified, as they do a variadic function's.
+    prototyped = bool(target.get("prototyped")) or bool(params)
+    listed = [spell(info, p) for p in params]
+    if variadic and prototyped:
+        listed.append("...")
+    elif prototyped and not listed:
+        listed = ["void"]
+    spelled = f"{spell(info, ret_die)} ({', '.join(listed)})"
+    proto = Prototype(name, VOID, [], spelled, variadic and prototyped, prototyped)
     try:
         conv = Converter(info)
         proto.ret = conv.convert(ret_die) if ret_die is not None else VOID
