@@ -11,7 +11,7 @@ usage: edge_test.py PFWRAP EDGE_DIRECT EDGE_SHIM --library LIB --header H
 
 import argparse
 import os
-import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,9 +52,10 @@ EXPECTED_STACK_BYTES = {
 }
 
 
-def pfwrap(library, header):
+def pfwrap(library, header, cc=None, cflags=""):
     p = subprocess.run([sys.executable, ARGS.pfwrap, "--library", library,
-                        "--header", header, "--pfipc", ARGS.pfipc, "--cc", ARGS.cc],
+                        "--header", header, "--pfipc", ARGS.pfipc, "--cc", cc or ARGS.cc,
+                        "--cflags=" + cflags],
                        capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
 
@@ -100,6 +101,20 @@ class EdgeLibrary(unittest.TestCase):
         served = lines(self.report, "serve")
         got = {name: int(rest.split()[0]) for name, rest in served.items()}
         self.assertEqual(got, EXPECTED_STACK_BYTES)
+
+    def test_every_compiler_and_dwarf_version_reads_the_same_prototypes(self):
+        # gcc and clang write DWARF differently (clang: string indexes),
+        # and DWARF 2, 4 and 5 differ in forms.
+        compilers = [c for c in ("gcc", "clang") if shutil.which(c)]
+        for cc in compilers:
+            for version in ("-gdwarf-2", "-gdwarf-4", "-gdwarf-5"):
+                with self.subTest(cc=cc, dwarf=version):
+                    rc, report, err = pfwrap(ARGS.library, ARGS.header, cc, version)
+                    self.assertEqual(rc, 0, err)
+                    served = lines(report, "serve")
+                    got = {n: int(rest.split()[0]) for n, rest in served.items()}
+                    self.assertEqual(got, EXPECTED_STACK_BYTES)
+                    self.assertEqual(set(lines(report, "refuse")), set(lines(self.report, "refuse")))
 
     def test_struct_result_in_memory_is_served_with_a_note(self):
         notes = lines(self.report, "note")

@@ -71,7 +71,7 @@ def _decide_one(s, default_names, probe, closure, only):
                              "not a function")
     proto = probe.prototypes.get(name)
     if proto is None:
-        return _refuse(name, "no prototype in the header")
+        return _refuse(name, "no prototype in the header (with these --cflags)")
     if not proto.prototyped:
         return _refuse(name, "declared without a prototype: its arguments are unknown",
                        proto.spelled)

@@ -109,7 +109,8 @@ def _compile_probe(cc, cflags, headers, names, tmp, tag):
         f.write(_include_lines(headers))
         for n in names:
             f.write(f"__typeof__({n}) *{PROBE_PREFIX}{n};\n")
-    cmd = cc + cflags + ["-g", "-O0", "-fPIC", "-shared", "-nostdlib", src, "-o", out]
+    # The caller's flags come last, so that a -gdwarf-N among them wins.
+    cmd = cc + ["-g", "-O0", "-fPIC", "-shared", "-nostdlib"] + cflags + [src, "-o", out]
     p = subprocess.run(cmd, capture_output=True, text=True)
     return (out if p.returncode == 0 else None), p.stderr
 
