@@ -417,6 +417,8 @@ static int decode_string(const cs_insn *insn, const struct prefixes *p,
 		return refuse(plan, -ERANGE, "string crosses the window's end");
 	plan->dst_in_window = plan->count && dp == INSIDE;
 	plan->src_in_window = plan->count && sp == INSIDE;
+	if (plan->count && !plan->dst_in_window && !plan->src_in_window)
+		return refuse(plan, -EFAULT, "the string instruction touches no byte of the window");
 	plan->access = plan->src_in_window ? EMU_READ : EMU_WRITE;
 	plan->addr = plan->src_in_window ? plan->src : plan->dst;
 	if (!fault)
