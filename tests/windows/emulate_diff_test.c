@@ -576,7 +576,15 @@ static void gen_integer(struct gen *g, const struct iform *f)
 	unsigned reg = (unsigned)below(16);
 	if (f->cls == I_BT_REG)
 		avoid = 1u << reg;   /* the bit offset must not also be the address */
+	bool legacy_bytes = size == 1 && f->cls == I_RM_REG && chance(40);
+	if (legacy_bytes) {
+		/* No REX needed: ah-bh stay reachable. */
+		avoid = 0xff00;
+		reg = 4 + (unsigned)below(4);
+	}
 	pick_memop(g, avoid);
+	if (legacy_bytes)
+		g->m.rex_b_no_base = false;
 
 	g->lock = f->lockable && chance(30);
 	uint64_t ea = pick_window_addr(width, false);
@@ -859,6 +867,7 @@ static unsigned long seen[X86_INS_ENDING][3];   /* plain, lock, rep */
 static unsigned long seen_string_movsd[2];
 static unsigned long seen_mode[M_NMODES + 1];
 static unsigned long seen_width[33];
+static unsigned long seen_high_byte, seen_rex_byte, seen_r8_r15;
 
 static const char *const gpr_names[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -939,6 +948,29 @@ static void count_form(const struct gen *g)
 	else if (insn->id < X86_INS_ENDING)
 		seen[insn->id][g->lock ? 1 : g->rep ? 2 : 0]++;
 	seen_mode[g->m.mode]++;
+	/* Which register families occurred, in any operand or address. */
+	bool high = false, rex_byte = false, upper = false;
+	const cs_x86 *x = &insn->detail->x86;
+	for (unsigned i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		unsigned regs[2] = { X86_REG_INVALID, X86_REG_INVALID };
+		if (op->type == X86_OP_REG)
+			regs[0] = op->reg;
+		else if (op->type == X86_OP_MEM) {
+			regs[0] = op->mem.base;
+			regs[1] = op->mem.index;
+		}
+		for (unsigned r = 0; r < 2; r++) {
+			unsigned reg = regs[r];
+			high |= reg == X86_REG_AH || reg == X86_REG_BH || reg == X86_REG_CH || reg == X86_REG_DH;
+			rex_byte |= reg == X86_REG_SPL || reg == X86_REG_BPL || reg == X86_REG_SIL || reg == X86_REG_DIL;
+			upper |= (reg >= X86_REG_R8 && reg <= X86_REG_R15) ||
+				 (reg >= X86_REG_R8B && reg <= X86_REG_R15W);
+		}
+	}
+	seen_high_byte += high;
+	seen_rex_byte += rex_byte;
+	seen_r8_r15 += upper;
 }
 
 /* Run the native side: memory as it is now, state from g. */
@@ -1159,14 +1191,17 @@ static void every_emulated_form_was_exercised(void **state)
 	printf("addressing modes:");
 	for (unsigned m = 0; m < M_NMODES; m++)
 		printf(" %s %lu,", mode_names[m], seen_mode[m]);
-	printf(" none (strings) %lu\nwidths:", seen_mode[M_NMODES]);
+	printf(" none (strings) %lu\nregisters: ah-bh %lu, spl-dil %lu, r8-r15 %lu\nwidths:",
+	       seen_mode[M_NMODES], seen_high_byte, seen_rex_byte, seen_r8_r15);
 	for (unsigned w = 1; w <= 32; w *= 2)
 		printf(" %u: %lu", w, seen_width[w]);
 	printf("\n");
 	if (!have_avx)
 		printf("AVX forms not exercised: this CPU has no AVX\n");
-	if (opt_count >= 100000)
+	if (opt_count >= 100000) {
 		assert_int_equal(missing, 0);
+		assert_true(seen_high_byte && seen_rex_byte && seen_r8_r15);
+	}
 }
 
 /* ---- --bench: what a window access costs through a real fault ---------- */
