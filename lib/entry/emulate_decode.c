@@ -114,17 +114,23 @@ static void scan_prefixes(const cs_insn *insn, struct prefixes *p)
 	memset(p, 0, sizeof *p);
 	for (unsigned i = 0; i < insn->size; i++) {
 		uint8_t b = insn->bytes[i];
+		bool legacy = true;
 		switch (b) {
-		case 0xf0: p->lock = true; continue;
+		case 0xf0: p->lock = true; break;
 		/* Of f2 and f3 the last one counts. */
-		case 0xf2: p->repne = true; p->rep = false; continue;
-		case 0xf3: p->rep = true; p->repne = false; continue;
-		case 0x66: p->opsize = true; continue;
-		case 0x67: p->addrsize = true; continue;
-		case 0x64: case 0x65: p->fs_gs = true; continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: continue;
+		case 0xf2: p->repne = true; p->rep = false; break;
+		case 0xf3: p->rep = true; p->repne = false; break;
+		case 0x66: p->opsize = true; break;
+		case 0x67: p->addrsize = true; break;
+		case 0x64: case 0x65: p->fs_gs = true; break;
+		case 0x26: case 0x2e: case 0x36: case 0x3e: break;
+		default: legacy = false; break;
 		}
-		if ((b & 0xf0) == 0x40) {   /* REX: only the last, right before the opcode, counts */
+		if (legacy) {
+			p->rex = 0;   /* a REX followed by another prefix is ignored */
+			continue;
+		}
+		if ((b & 0xf0) == 0x40) {   /* REX: only one right before the opcode counts */
 			p->rex = b;
 			continue;
 		}

@@ -364,6 +364,9 @@ static void emit_legacy(struct gen *g, const struct legacy *l)
 		uint8_t t = pfx[i - 1]; pfx[i - 1] = pfx[j]; pfx[j] = t;
 	}
 	maybe_segment(e);
+	/* A REX followed by another prefix is ignored by the CPU. */
+	if ((np || l->mandatory) && chance(3))
+		put(e, (uint8_t)(0x40 | below(16)));
 	for (unsigned i = 0; i < np; i++)
 		put(e, pfx[i]);
 	if (l->mandatory)
