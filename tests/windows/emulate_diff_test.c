@@ -722,8 +722,26 @@ static void gen_string(struct gen *g, bool stos)
 	emit_legacy(g, &l);
 }
 
-/* The next case; FORM_NAME and the encoded bytes go to g. */
+static void generate_one(struct gen *g);
+
+/* The next case; its name and the encoded bytes go to G. Optional prefixes
+ * can push an encoding past 15 bytes, the longest the CPU takes: such a case
+ * is drawn again. */
 static void generate(struct gen *g)
+{
+	do
+		generate_one(g);
+	while (g->e.n > 15);
+	finish_rip(g);
+	/* The jump back: jmp *0(%rip) followed by the absolute address. */
+	static const uint8_t jmp[] = { 0xff, 0x25, 0, 0, 0, 0 };
+	uint64_t back = (uint64_t)(uintptr_t)harness_back;
+	memcpy(region + (g->rip - code_base), g->e.b, g->e.n);
+	memcpy(region + (g->rip - code_base) + g->e.n, jmp, sizeof jmp);
+	memcpy(region + (g->rip - code_base) + g->e.n + sizeof jmp, &back, 8);
+}
+
+static void generate_one(struct gen *g)
 {
 	random_state(g);
 	unsigned total = N_IFORMS + N_VFORMS + 4;
@@ -746,13 +764,6 @@ static void generate(struct gen *g)
 		g->form = stos ? "stos" : "movs";
 		gen_string(g, stos);
 	}
-	finish_rip(g);
-	/* The jump back: jmp *0(%rip) followed by the absolute address. */
-	static const uint8_t jmp[] = { 0xff, 0x25, 0, 0, 0, 0 };
-	uint64_t back = (uint64_t)(uintptr_t)harness_back;
-	memcpy(region + (g->rip - code_base), g->e.b, g->e.n);
-	memcpy(region + (g->rip - code_base) + g->e.n, jmp, sizeof jmp);
-	memcpy(region + (g->rip - code_base) + g->e.n + sizeof jmp, &back, 8);
 }
 
 /* ---- the emulator's side ------------------------------------------------- */
