@@ -32,6 +32,12 @@
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
  * threads do; other threads call pf_process_join_self or pf_thread_attach).
+ *
+ * Building a program: cc prog.c $(pkg-config --cflags --libs pfipc), or
+ * dependency('pfipc') in meson. The macros PFIPC_VERSION_MAJOR,
+ * PFIPC_VERSION_MINOR, PFIPC_VERSION_PATCH and PFIPC_VERSION_STRING (from
+ * pfipc_version.h, which this header includes) give the version of the
+ * headers; pf_version gives the library's.
  */
 #ifndef PFIPC_H
 #define PFIPC_H
@@ -48,8 +54,7 @@ extern "C" {
  * what it exports. */
 #pragma GCC visibility push(default)
 
-#define PFIPC_VERSION_MAJOR 0
-#define PFIPC_VERSION_MINOR 1
+#include "pfipc_version.h"
 
 /* A simulated process: a name, one or more threads, a FIFO call queue, an
  * export table and an import table. Opaque; owned by the library. */
@@ -598,6 +603,28 @@ const char *pf_error_message(void);
 
 /* pf_strerror - a short fixed text for one of the error values above. */
 const char *pf_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_version - the version of the library the program runs with.
+ *
+ * SYNOPSIS
+ *   const char *pf_version(unsigned *major, unsigned *minor,
+ *                          unsigned *patch);
+ * DESCRIPTION
+ *   Stores the library's version numbers in *MAJOR, *MINOR and *PATCH
+ *   (each pointer may be NULL). A program compares them with the
+ *   PFIPC_VERSION_MAJOR and PFIPC_VERSION_MINOR it was compiled with to
+ *   tell whether the shared library it was loaded with is older than its
+ *   headers.
+ * RETURN VALUE  The version as a string, "MAJOR.MINOR.PATCH" (the same as
+ *   PFIPC_VERSION_STRING when headers and library match).
+ * ERRORS  None.
+ */
+const char *pf_version(unsigned *major, unsigned *minor, unsigned *patch);
 
 #pragma GCC visibility pop
 
