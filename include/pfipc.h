@@ -89,9 +89,17 @@ int pf_init(void);
 /* Processes                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Options for pf_process_create. Zero-initialise, then set what you need;
- * every zero field means "the default". */
+/* Options for pf_process_create. Zero-initialise, set SIZE to
+ * sizeof(pf_process_options), then set what you need; every zero field
+ * means "the default". The struct may grow in later versions: SIZE tells
+ * the library which fields the program knows. */
 typedef struct pf_process_options {
+	/* sizeof(pf_process_options) as the program was compiled, or 0 for
+	 * the first layout (PF_PROCESS_OPTIONS_SIZE_0 bytes). A multiple of 8,
+	 * at least PF_PROCESS_OPTIONS_SIZE_MIN. The library reads no more than
+	 * SIZE bytes; fields beyond it take their defaults; bytes past the
+	 * library's own struct must be zero. */
+	size_t size;
 	/* Threads serving the process's queue. 0 means 1. Only exports flagged
 	 * PF_EXPORT_REENTRANT run on more than one of them at once. */
 	unsigned threads;
@@ -107,7 +115,15 @@ typedef struct pf_process_options {
 	/* How long a call through a lazy import waits for its export to appear,
 	 * in nanoseconds. 0 means 1 second. */
 	int64_t bind_timeout_ns;
+	/* Must be zero. Later versions give these words a meaning, with 0
+	 * keeping today's behaviour. */
+	uint64_t reserved[4];
 } pf_process_options;
+
+/* The size of the first layout (what SIZE 0 means), and the smallest SIZE
+ * accepted: the size field and the two unsigned options after it. */
+#define PF_PROCESS_OPTIONS_SIZE_0   64u
+#define PF_PROCESS_OPTIONS_SIZE_MIN 16u
 
 #define PF_RESTART_NEVER  0u
 #define PF_RESTART_ALWAYS 1u
@@ -128,12 +144,22 @@ typedef int (*pf_init_fn)(void *arg);
  *   Starts a process named NAME (1 to 31 characters, [A-Za-z0-9_-]) with its
  *   own thread(s). INIT(ARG) runs on the new thread first; pf_process_create
  *   returns after INIT has returned, so its exports exist by then. OPTS may
- *   be NULL for the defaults. The process then serves its queue until
- *   pf_process_stop.
+ *   be NULL for the defaults (see pf_process_options: threads, the
+ *   PF_RESTART_NEVER or PF_RESTART_ALWAYS policy, deadlines). The process
+ *   then serves its queue until pf_process_stop.
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
- * ERRORS  -EINVAL bad name or NULL OUT/INIT; -ENOSPC too many processes
- *         (at most 1024 over the life of the program); -ENOMEM; -EAGAIN a
- *         thread could not be started; any negative value INIT returned.
+ * ERRORS
+ *   -EINVAL  bad name or NULL OUT/INIT; or in OPTS: a size that is not a
+ *            multiple of 8 or is below PF_PROCESS_OPTIONS_SIZE_MIN, a
+ *            non-zero reserved word (or byte past the options this
+ *            library knows), more than 64 threads, an unknown restart
+ *            policy.
+ *   -ENOSPC  too many processes (at most 1024 over the life of the
+ *            program).
+ *   -ENOMEM
+ *   -EAGAIN  a thread could not be started.
+ *
+ *   Or any negative value INIT returned.
  */
 int pf_process_create(pf_process **out, const char *name,
 		      const pf_process_options *opts, pf_init_fn init,

@@ -5,6 +5,7 @@
 #include "call.h"
 #include "identity.h"
 #include "process.h"
+#include "proc/options.h"
 #include "registry.h"
 #include "thread.h"
 #include "wait.h"
@@ -46,7 +47,10 @@ static int process_new(const char *name, const pf_process_options *opts,
 		return rc;
 	if (!name_valid(name))
 		return -EINVAL;
-	if (opts && opts->threads > PROCESS_MAX_THREADS)
+	pf_process_options o;
+	if ((rc = process_options_read(&o, opts)) != 0)
+		return rc;
+	if (o.threads > PROCESS_MAX_THREADS)
 		return -EINVAL;
 	unsigned idx = atomic_fetch_add(&ncreated, 1);
 	if (idx >= ARENA_MAX_PROCESSES)
@@ -56,8 +60,7 @@ static int process_new(const char *name, const pf_process_options *opts,
 		return -ENOMEM;
 	strcpy(p->name, name);
 	p->index = idx;
-	if (opts)
-		p->opts = *opts;
+	p->opts = o;
 	if (p->opts.threads == 0)
 		p->opts.threads = 1;
 	if (p->opts.bind_timeout_ns == 0)
