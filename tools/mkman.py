@@ -38,9 +38,9 @@ OPTIONAL = ["NOTES", "SEE ALSO"]
 HEADINGS = REQUIRED + OPTIONAL
 HEADING_RE = re.compile(r"^(%s)(?=\s|$)" % "|".join(HEADINGS))
 NAME_LINE_RE = re.compile(r"^(pf_[a-z0-9_]+) - (\S.*)$")
-ERRNO_RE = re.compile(r"-E[A-Z]+\b")
 ITEM_ERRNO_RE = re.compile(r"^(-E[A-Z]+)\b\s*(.*)$")
-PAGE_SEP = re.compile(r";\s+(?=-E[A-Z]+\b)")
+# "-EINVAL why; -ENOENT why" on one line: split before each error value.
+INLINE_ERRNO_SPLIT = re.compile(r";\s+(?=-E[A-Z]+\b)")
 
 
 class HeaderError(Exception):
@@ -54,12 +54,10 @@ class HeaderError(Exception):
 class Block:
     """One function's doc block and its declaration."""
 
-    def __init__(self, name, summary, line):
+    def __init__(self, name, summary):
         self.name = name
         self.summary = summary
-        self.line = line
         self.sections = {}      # heading -> list of (indent, text) lines
-        self.order = []         # headings in the order written
         self.decl = None        # the declaration that follows, as written
         self.group = None       # the header section it sits in
         self.params = []
@@ -147,7 +145,7 @@ def params_of(decl):
 def parse_block(lines, start_line):
     """A Block from a comment's lines; raises HeaderError naming it."""
     m = NAME_LINE_RE.match(lines[0])
-    b = Block(m.group(1), m.group(2).strip(), start_line)
+    b = Block(m.group(1), m.group(2).strip())
     current = None
     for i, line in enumerate(lines[1:], start=1):
         where = f"{b.name} (line {start_line + i})"
@@ -161,7 +159,6 @@ def parse_block(lines, start_line):
             if current in b.sections:
                 raise HeaderError(f"{where}: section {current} twice")
             b.sections[current] = []
-            b.order.append(current)
             rest = line[h.end():]
             if rest.strip():
                 indent = h.end() + len(rest) - len(rest.lstrip())
@@ -286,32 +283,18 @@ class Header:
                                code, flags=re.M)
             names += re.findall(r"\}\s*(pf_\w+)\s*;", code)
             names += re.findall(r"typedef[^;{}]*\(\s*\*\s*(pf_\w+)\s*\)", code)
-            if not names or re.search(r"\b(pf_[a-z0-9_]+)\s*\([^*]", code) \
-                    and not re.search(r"typedef|#define", code):
+            if not names:
                 continue
             self.chunks.append(chunk)
             for n in names:
                 self.defines[n] = len(self.chunks) - 1
 
     def _read_errno_text(self):
-        for _, text in self._items(self.top):
-            m = ITEM_ERRNO_RE.match(text)
-            if m and m.group(2):
-                self.errno_text.setdefault(m.group(1), m.group(2))
-
-    @staticmethod
-    def _items(lines):
-        """(kind, text) for each errno item in LINES (continuations joined)."""
-        out = []
-        for line in lines:
-            s = line.strip()
-            if ITEM_ERRNO_RE.match(s):
-                out.append(["errno", s])
-            elif out and s and not s.startswith("- "):
-                out[-1][1] += " " + s
-            elif not s:
-                out.append(["gap", ""])
-        return [(k, t) for k, t in out if k == "errno"]
+        """What the first comment's list of error values says of each."""
+        items = split_items([(0, l.strip()) for l in self.top], False)
+        for kind, text in items:
+            if kind.startswith("-E") and text:
+                self.errno_text.setdefault(kind, text)
 
     def check(self):
         if self.errors:
@@ -335,9 +318,8 @@ class Marker:
     """Marks up running text: functions and constants bold, parameters
     italic, error values bold, hyphens that start a word as minus signs."""
 
-    def __init__(self, functions, constants, params=()):
-        self.functions = set(functions)
-        self.constants = set(constants)
+    def __init__(self, params=()):
+        # A parameter is written in capitals in the header (NAME for name).
         self.params = {p.upper(): p for p in params if p.upper() != p}
         self.token = re.compile(
             r"(?P<fn>\bpf_[a-z0-9_]+\b(?:\(\))?)"
@@ -394,7 +376,7 @@ def split_items(lines, split_inline_errors):
             cur[1] += " " + s
     out = []
     for kind, text in paras:
-        pieces = PAGE_SEP.split(text) if split_inline_errors else [text]
+        pieces = INLINE_ERRNO_SPLIT.split(text) if split_inline_errors else [text]
         for i, piece in enumerate(pieces):
             piece = piece.strip()
             if kind == "bullet" and i == 0:
@@ -464,9 +446,8 @@ def synopsis_lines(b):
         if not text:
             continue
         out.append(" " * max(0, indent - base) + text)
-    # A block may start the prototype on the heading's line and indent the
-    # rest under the '(' ; keep whatever the author wrote, minus the common
-    # indent.
+    # Keep the author's alignment (continuations under the '('), minus the
+    # indent all lines share.
     common = min(len(l) - len(l.lstrip()) for l in out)
     return [l[common:] for l in out]
 
@@ -533,8 +514,7 @@ GENERATED = ('.\\" Made by tools/mkman.py from include/pfipc.h: '
 
 
 def function_page(h, b, version):
-    constants = [n for n in h.defines if not n.startswith("pf_")]
-    mark = Marker(h.functions, constants, b.params)
+    mark = Marker(b.params)
     out = [GENERATED, th(b.name, 3, version), ".SH NAME",
            "%s \\- %s" % (b.name, mark(b.summary.rstrip("."))),
            ".SH SYNOPSIS", ".nf", ".B #include <pfipc.h>", ".PP"]
@@ -555,8 +535,7 @@ def function_page(h, b, version):
 
 
 def overview_page(h, version):
-    constants = [n for n in h.defines if not n.startswith("pf_")]
-    mark = Marker(h.functions, constants)
+    mark = Marker()
     top = list(h.top)
     first = top.pop(0) if top else "pfipc.h - pfipc"
     summary = re.split(r"\s+(?:-|\u2014)\s+", first, maxsplit=1)[-1]
