@@ -320,7 +320,9 @@ pf_process *pf_process_find(const char *name);
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
  *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
  *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
- *   st0 when it returns a long double) go back to the caller.
+ *   st0, or st0 and st1, when it returns a long double or a long double
+ *   _Complex) go back to the caller. FN runs with an empty x87 stack and
+ *   the thread running it keeps nothing on it afterwards.
  *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE
  *   and PF_EXPORT_PRIVATE.
  * RETURN VALUE  0, or a negative errno value.
@@ -473,8 +475,11 @@ typedef struct pf_result {
 	uint64_t rax, rdx;        /* integers, pointers, small structs */
 	double xmm0[2], xmm1[2];  /* xmm0[0]: a double result */
 	float xmm0_float;         /* xmm0's low 4 bytes: a float result */
-	int has_long_double;
-	long double st0;          /* a long double result */
+	int has_long_double;      /* x87 values returned: 0 none; 1 a long
+				     double (st0); 2 a long double _Complex
+				     (st0 real part, st1 imaginary part) */
+	long double st0;          /* a long double result, or the real part */
+	long double st1;          /* a long double _Complex's imaginary part */
 } pf_result;
 
 /*

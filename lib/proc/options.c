@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include "options.h"
+#include "proc/options.h"
 
 static bool all_zero(const unsigned char *p, size_t n)
 {

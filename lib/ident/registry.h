@@ -1,0 +1,47 @@
+/* The export namespace: qualified names ("fs.open") and who serves them.
+ * Entries are never freed: an import keeps pointing at its entry while the
+ * export is withdrawn and exported again (restart, lazy binding). */
+#ifndef PF_REGISTRY_H
+#define PF_REGISTRY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "limits.h"
+#include "pfipc.h"
+
+struct pf_process;
+
+struct export_entry {
+	char name[LIMIT_EXPORT_NAME];
+	/* The process serving the name now, or NULL (not yet exported, or
+	 * withdrawn). Published last, so fn/flags/bufs are complete first. */
+	struct pf_process *_Atomic owner;
+	struct pf_process *_Atomic last_owner;  /* who served it last */
+	void *fn;
+	unsigned stack_bytes;
+	unsigned flags;
+	unsigned nbufs;
+	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
+
+};
+
+/* E's place in the table, 0 .. LIMIT_EXPORT_NAMES - 1: other layers keep
+ * their own per-export state in tables of that size. */
+unsigned registry_index(const struct export_entry *e);
+
+/* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
+bool registry_name_valid(const char *name);
+
+int registry_export(struct pf_process *p, const char *name, void *fn,
+		    size_t stack_bytes, unsigned flags,
+		    const pf_buffer_param *bufs, unsigned nbufs);
+
+/* The entry for NAME; with CREATE, an unbound one is made if none exists
+ * (a lazy import). NULL if absent (or the table is full). */
+struct export_entry *registry_lookup(const char *name, bool create);
+
+/* Withdraw every export of P (it stopped). */
+void registry_withdraw(struct pf_process *p);
+
+#endif
