@@ -139,8 +139,10 @@ void tick_pass_end(struct hist *out);
 bool tick_pass_active(void);
 /* Add N samples in BUCKET to the calling thread's log (a child's counts). */
 void tick_add_counts(unsigned bucket, uint64_t n);
-/* What a tick costs, armed (in every percentile sample) and idle (in every
- * operation of the rounds), in ns, over N ticks. */
+/* What a tick costs, in ns: armed, the p50 of N back-to-back ticks (what
+ * every percentile sample carries); idle, the difference per operation of
+ * two timed loops of 10 N, with and without a tick (what every operation
+ * of the rounds carries). */
 void tick_cost(uint64_t n, double *armed_ns, double *idle_ns);
 
 /* ----------------------------------------------------------------- load */

@@ -223,6 +223,21 @@ static void ticks_converted_to_ns_agree_with_the_clock(void **state)
 	assert_true(p50 <= 200000 * 1.10);
 }
 
+/* Armed, a tick is a TSC read and a histogram update: tens of ns, not
+ * nothing and not microseconds. Runs after the rate test, so the TSC's
+ * rate since start-up is known. */
+static void a_tick_costs_tens_of_ns_armed(void **state)
+{
+	double armed, idle;
+
+	(void)state;
+	tick_cost(20000, &armed, &idle);
+	assert_false(isnan(armed));
+	assert_true(armed > 1);
+	assert_true(armed < 2000);
+	assert_true(idle < 5);
+}
+
 /* ----------------------------------------------------------------- load */
 
 static void load_threads_run_until_stopped(void **state)
@@ -252,6 +267,7 @@ int main(void)
 		cmocka_unit_test(a_pass_records_one_interval_per_tick_after_the_first),
 		cmocka_unit_test(two_threads_tick_into_their_own_logs_and_merge),
 		cmocka_unit_test(ticks_converted_to_ns_agree_with_the_clock),
+		cmocka_unit_test(a_tick_costs_tens_of_ns_armed),
 		cmocka_unit_test(load_threads_run_until_stopped),
 	};
 
