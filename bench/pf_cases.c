@@ -183,8 +183,10 @@ __attribute__((noinline)) static long loop_slot(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = (*slot)(acc, 1);
+	}
 	return acc;
 }
 
@@ -224,8 +226,10 @@ __attribute__((noinline)) static long loop_movcall(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = call_movcall(slot, acc, 1);
+	}
 	return acc;
 }
 
@@ -234,8 +238,10 @@ __attribute__((noinline)) static long loop_gate(add_fn *gate, uint64_t iters)
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1);
+	}
 	return acc;
 }
 
@@ -247,8 +253,10 @@ __attribute__((noinline)) static long loop_args10(args10_fn *gate,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1, 2, 3, 4, 5, P1, P2, P3, P4) - acc;
+	}
 	return acc;
 }
 
