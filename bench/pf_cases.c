@@ -188,8 +188,10 @@ __attribute__((noinline)) static long loop_slot(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = (*slot)(acc, 1);
+	}
 	return acc;
 }
 
@@ -229,8 +231,10 @@ __attribute__((noinline)) static long loop_movcall(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = call_movcall(slot, acc, 1);
+	}
 	return acc;
 }
 
@@ -239,8 +243,10 @@ __attribute__((noinline)) static long loop_gate(add_fn *gate, uint64_t iters)
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1);
+	}
 	return acc;
 }
 
@@ -252,8 +258,10 @@ __attribute__((noinline)) static long loop_args10(args10_fn *gate,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1, 2, 3, 4, 5, P1, P2, P3, P4) - acc;
+	}
 	return acc;
 }
 

@@ -57,6 +57,7 @@ struct call_msg {
 	uint64_t ticket;                /* MSG_ASYNC */
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
+	struct call_msg *outer_wait;    /* what the caller waited for before */
 	struct export_entry *entry;     /* what it is bound to */
 	struct pf_process *_Atomic callee; /* read by deadlock detection */
 	void *fn;

@@ -34,6 +34,7 @@ static int64_t timeout_of(struct pf_thread *t, struct call_msg *m)
 
 int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline)
 {
+	/* A synchronous call was marked as waited for when it was queued. */
 	struct call_msg *outer = atomic_load(&t->waiting_on);
 	atomic_store(&t->waiting_on, m);
 	struct reply_wait w = { m, t->proc };
@@ -77,6 +78,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 				  m->detail[0] ? ": " : "", m->detail);
 		else
 			*out = m->result;
+		call_end_waiting(t, m);
 	}
 	if (!err)
 		error_clear(&t->error);

@@ -82,6 +82,15 @@ static void bind_to(struct call_msg *m, struct export_entry *e, struct pf_proces
 		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
 }
 
+/* From the moment a synchronous call can reach its callee, its caller is
+ * waiting for it: deadlock detection follows the chain of waits through
+ * this, so it is set before the call is queued, never after. */
+static void begin_waiting(struct pf_thread *t, struct call_msg *m)
+{
+	m->outer_wait = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	atomic_store(&t->waiting_on, m);
+}
+
 bool call_submit_fast(struct call_msg *m)
 {
 	struct pf_import *imp = m->import;
@@ -93,9 +102,13 @@ bool call_submit_fast(struct call_msg *m)
 	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE)))
 		return false;
 	bind_to(m, e, callee);
+	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
+	begin_waiting(t, m);
 	trace_call_queued(m);
-	if (queue_push(callee, m) != 0)
+	if (queue_push(callee, m) != 0) {
+		atomic_store(&t->waiting_on, m->outer_wait);
 		return false;   /* stopped or crashed: the slow path says so */
+	}
 	m->pushed = true;
 	return true;
 }
@@ -121,6 +134,11 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 				 m->from->name, e->name, callee->name);
 	bind_to(m, e, callee);
 	return 0;
+}
+
+void call_end_waiting(struct pf_thread *t, struct call_msg *m)
+{
+	atomic_store(&t->waiting_on, m->outer_wait);
 }
 
 int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
@@ -150,8 +168,12 @@ int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
 		return 0;
 	}
 	trace_call_queued(m);
+	if (m->kind == MSG_SYNC)
+		begin_waiting(t, m);
 	err = queue_push(callee, m);
 	if (err) {
+		if (m->kind == MSG_SYNC)
+			call_end_waiting(t, m);
 		if (m->kind == MSG_ASYNC)
 			tickets_forget(m->ticket);
 		if (m->kind != MSG_SYNC)

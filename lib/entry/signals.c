@@ -11,6 +11,7 @@
  * signal, and everything before pf_init, goes straight to the C library. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <gnu/lib-names.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -26,11 +27,22 @@ static sigaction_fn real_sigaction;
 static atomic_bool keeping;                  /* pfipc's handlers are in */
 static struct sigaction program_handler[NKEPT]; /* what the program believes */
 
-/* Resolved before main, so no dlsym ever runs in a signal handler. */
+/* Resolved before main, so no dlsym ever runs in a signal handler.
+ * RTLD_NEXT finds the C library's sigaction only when libpfipc comes before
+ * it in the lookup order. It comes after when it is loaded as the dependency
+ * of another library (a pfwrap shim): then ask the C library itself. In that
+ * order the program's own calls reach the C library first, so the
+ * interposition below does not see them (doc/pfwrap.md says so). */
 __attribute__((constructor)) static void resolve_real_sigaction(void)
 {
-	if (!real_sigaction)
-		real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	if (real_sigaction)
+		return;
+	real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	if (!real_sigaction) {
+		void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+		if (libc)
+			real_sigaction = (sigaction_fn)dlsym(libc, "sigaction");
+	}
 }
 
 static int kept_index(int sig)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "proc/options.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 
@@ -44,7 +45,11 @@ int process_new(const char *name, const pf_process_options *opts,
 {
 	if (!name_valid(name))
 		return -EINVAL;
-	if (opts && opts->threads > LIMIT_PROCESS_THREADS)
+	pf_process_options o;
+	int rc = process_options_read(&o, opts);
+	if (rc)
+		return rc;
+	if (o.threads > LIMIT_PROCESS_THREADS)
 		return -EINVAL;
 	unsigned idx = atomic_fetch_add(&ncreated, 1);
 	if (idx >= LIMIT_PROCESSES)
@@ -54,8 +59,7 @@ int process_new(const char *name, const pf_process_options *opts,
 		return -ENOMEM;
 	strcpy(p->name, name);
 	p->index = idx;
-	if (opts)
-		p->opts = *opts;
+	p->opts = o;
 	if (p->opts.threads == 0)
 		p->opts.threads = 1;
 	if (p->opts.bind_timeout_ns == 0)
