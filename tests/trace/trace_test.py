@@ -148,11 +148,24 @@ def queueing_is_visible(doc):
     begins = {e["id"]: e for e in events(doc, "b")}
     ends = {e["id"]: e for e in events(doc, "e")}
     assert begins and begins.keys() == ends.keys(), "unmatched queue slices"
-    for i, b in begins.items():
-        assert ns(b["ts"]) <= ns(ends[i]["ts"])
-    # fs.read(2) queued its disk reads behind the asynchronous one.
-    assert any(s["args"].get("queued_ns", 0) > 100000 for s in slices(doc)
-               if s["name"] == "disk.read"), "no disk read waited in the queue"
+    served = {s["bind_id"]: s for s in slices(doc) if s["cat"] == "serve" and "bind_id" in s}
+    queued = [s for s in served.values() if "queued_ns" in s["args"]]
+    assert len(queued) == len(begins), f"{len(queued)} queued calls, {len(begins)} queue slices"
+    for s in queued:
+        qid = hex(s["bind_id"])
+        qb, qe = ns(begins[qid]["ts"]), ns(ends[qid]["ts"])
+        # The queue slice ends where the run begins, and is as long as
+        # the call's queued_ns says (to the nanosecond the text keeps).
+        assert qe == s["t0"], f"{s['name']}: queue ends at {qe}, run starts at {s['t0']}"
+        assert abs((qe - qb) - s["args"]["queued_ns"]) <= 1, (qe - qb, s["args"])
+        # Whatever its thread ran while it waited had ended before it ran,
+        # or encloses it (it was served while that one waited).
+        for t in slices(doc):
+            if (t["pid"], t["tid"]) == (s["pid"], s["tid"]) and t is not s and \
+                    t["cat"] == "serve" and t["t0"] < qe and t["t1"] > qb:
+                assert t["t1"] <= s["t0"] or (t["t0"] < s["t0"] and t["t1"] >= s["t1"]), \
+                    f"{s['name']} ran while {t['name']} was running"
+    assert any(s["name"] == "disk.read" for s in queued), "no disk read was queued"
 
 
 def timeout_deadlock_crash_restart_and_death_notices(doc):
