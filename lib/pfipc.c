@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "decode.h"
 #include "fault.h"
+#include "ident/stack_bytes.h"
 #include "registry.h"
 #include "thread.h"
 
@@ -35,6 +36,12 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 	struct pf_thread *t = pf_current;
 	if (!t)
 		return -EINVAL;
+	char msg[THREAD_ERRMSG];
+	int rc = stack_bytes_for_export(name, fn, &stack_bytes, msg, sizeof msg);
+	if (rc) {
+		thread_set_message(t, msg);
+		return rc;
+	}
 	return registry_export(t->self, name, fn, stack_bytes, flags, bufs, nbufs);
 }
 

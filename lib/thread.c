@@ -105,3 +105,10 @@ void thread_leave(void)
 	pf_current = NULL;
 	thread_recycle(t);
 }
+
+void thread_set_message(struct pf_thread *t, const char *msg)
+{
+	size_t n = strnlen(msg, sizeof t->errmsg - 1);
+	memcpy(t->errmsg, msg, n);
+	t->errmsg[n] = '\0';
+}

@@ -72,4 +72,7 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 		 struct pf_thread **out);
 void thread_leave(void);
 
+/* Set T's pf_error_message() (normal context). */
+void thread_set_message(struct pf_thread *t, const char *msg);
+
 #endif
