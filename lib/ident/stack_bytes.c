@@ -20,6 +20,9 @@
 struct layout {
 	int clang_major;
 	unsigned ints, sses;     /* registers taken so far */
+	unsigned phantom_ints;   /* clang before 18: integer registers its
+				    front end still counts as free (see
+				    place()) */
 	unsigned bytes;          /* end of the stack arguments so far */
 	bool variadic;
 	unsigned on_stack;       /* how many arguments went there */
@@ -57,6 +60,19 @@ static void place(struct layout *l, const struct sysv_type *t, const char *name,
 		need_int += t->classes[i] == SYSV_INTEGER;
 		need_sse += t->classes[i] == SYSV_SSE;
 	}
+	if (!t->memory && l->phantom_ints && need_int && need_int <= l->phantom_ints &&
+	    l->sses + need_sse <= SSE_REGS) {
+		/* The other half of clang's __int128 split (below): its front
+		 * end passes this argument in registers, its back end has none
+		 * left for the integer eightbytes, which go to the stack one
+		 * by one while the SSE ones still take xmm registers. */
+		l->phantom_ints -= need_int;
+		l->sses += need_sse;
+		for (unsigned i = 0; i < t->eightbytes; i++)
+			if (t->classes[i] == SYSV_INTEGER)
+				put_on_stack(l, 8, 8, name, type);
+		return;
+	}
 	if (!t->memory && l->ints + need_int <= INT_REGS &&
 	    l->sses + need_sse <= SSE_REGS) {
 		l->ints += need_int;
@@ -64,19 +80,24 @@ static void place(struct layout *l, const struct sysv_type *t, const char *name,
 		return;
 	}
 	unsigned align = t->align > 8 ? t->align : 8;
-	if (t->int128 && l->clang_major && l->clang_major < 18) {
-		/* Before LLVM 18, clang passed a plain __int128 as two
-		 * separate 8-byte integers: the low half may take r9 and the
-		 * high half the stack, and neither half is 16-aligned there. */
-		if (l->ints == INT_REGS - 1) {
-			l->ints = INT_REGS;
+	if (t->int128 && l->clang_major && l->clang_major < 20 &&
+	    l->ints == INT_REGS - 1) {
+		/* Only r9 is left. clang's front end leaves a plain __int128
+		 * that does not fit to its back end, still counting r9 as
+		 * free, so it passes the next integer argument "in registers"
+		 * too (phantom_ints). The back end, before LLVM 18, put the
+		 * low half in r9 and the high half on the stack (LLVM issue
+		 * 41784); in LLVM 18 and 19, it puts all of it on the stack
+		 * but takes r9 all the same (LLVM issue 123935). */
+		l->ints = INT_REGS;
+		l->phantom_ints = 1;
+		if (l->clang_major < 18) {
 			put_on_stack(l, 8, 8, name, type);
 			return;
 		}
-		align = 8;
 	}
-	if (t->int128 && l->clang_major >= 18 && l->clang_major < 20)
-		l->ints = INT_REGS;   /* LLVM 18 and 19 also use up r9 */
+	if (t->int128 && l->clang_major && l->clang_major < 18)
+		align = 8;   /* two separate 8-byte halves */
 	put_on_stack(l, align, (unsigned)t->size, name, type);
 }
 
@@ -161,8 +182,10 @@ static int lay_out_parameters(struct layout *l, const struct debug_fn *fn,
 		struct sysv_type t;
 		if (sysv_classify(&type, false, l->clang_major, &t, reason,
 				  sizeof reason) != 0) {
-			snprintf(l->why, l->whycap, "parameter '%s' of %s: %s",
-				 name, fn->name, reason);
+			char declared[64];
+			sysv_type_name(&type, declared, sizeof declared);
+			snprintf(l->why, l->whycap, "parameter '%s' (%s) of %s: %s",
+				 name, declared, fn->name, reason);
 			return -ENOTSUP;
 		}
 		place(l, &t, name, &type);

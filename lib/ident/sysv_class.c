@@ -44,8 +44,12 @@ struct walk {
 static int unsupported(char *why, size_t cap, Dwarf_Die *type, const char *what)
 {
 	char name[96];
-	sysv_type_name(type, name, sizeof name);
-	snprintf(why, cap, "type '%s' %s", name, what);
+	if (dwarf_diename(type)) {
+		sysv_type_name(type, name, sizeof name);
+		snprintf(why, cap, "type '%s' %s", name, what);
+	} else {
+		snprintf(why, cap, "its type %s", what);
+	}
 	return -ENOTSUP;
 }
 
@@ -600,8 +604,11 @@ static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int dep
 	 * memory (LLVM issue 74601). */
 	if (s.float128 && w->clang_major && w->clang_major < 18)
 		mark(w, off / 8, SYSV_MEMORY);
-	for (unsigned k = 0; k < s.words; k++)
-		mark(w, off / 8 + k, s.cls[k]);
+	/* A complex is two fields: at 4, a _Complex int's imaginary part is
+	 * in the next eightbyte. */
+	unsigned long first = off / 8, last = (off + s.size - 1) / 8;
+	for (unsigned long word = first; s.size && word <= last; word++)
+		mark(w, word, s.cls[word - first < s.words ? word - first : s.words - 1]);
 	return 0;
 }
 
