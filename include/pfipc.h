@@ -227,6 +227,9 @@ pf_process *pf_process_find(const char *name);
 #define PF_EXPORT_MIGRATE   (1u << 1) /* run on the caller's thread (LRPC) */
 #define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import and
 					 call it (pf_grant) */
+#define PF_EXPORT_STACK_AS_DECLARED (1u << 3) /* take STACK_BYTES as given,
+					 unchecked against the debug
+					 information (see pf_export) */
 
 /* Most bytes of stack arguments one call may carry. */
 #define PF_MAX_STACK_BYTES 512u
@@ -262,7 +265,10 @@ pf_process *pf_process_find(const char *name);
  *   debug information (DWARF, read with libdw; in the program or in a
  *   shared library, with separate debug files found by build ID under
  *   /usr/lib/debug). When that information is there, a declared count is
- *   checked against it too. The work is done here, once, never on a call.
+ *   checked against it too, unless FLAGS has PF_EXPORT_STACK_AS_DECLARED
+ *   (for the few types whose passing DWARF does not fully describe: see
+ *   the README's limitations). The work is done here, once, never on a
+ *   call.
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
  *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
  *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and

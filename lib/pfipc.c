@@ -37,12 +37,13 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 	if (!t)
 		return -EINVAL;
 	char msg[THREAD_ERRMSG];
-	int rc = stack_bytes_for_export(name, fn, &stack_bytes, msg, sizeof msg);
+	int rc = stack_bytes_for_export(name, fn, &stack_bytes, flags, msg, sizeof msg);
 	if (rc) {
 		thread_set_message(t, msg);
 		return rc;
 	}
-	return registry_export(t->self, name, fn, stack_bytes, flags, bufs, nbufs);
+	return registry_export(t->self, name, fn, stack_bytes,
+			       flags & ~PF_EXPORT_STACK_AS_DECLARED, bufs, nbufs);
 }
 
 int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags)

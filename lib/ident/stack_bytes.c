@@ -11,6 +11,7 @@
 #include <string.h>
 #include "pfipc.h"
 #include "debug_info.h"
+#include "dwarf_type.h"
 #include "stack_bytes.h"
 #include "sysv_class.h"
 
@@ -48,7 +49,7 @@ static void put_on_stack(struct layout *l, unsigned align, unsigned size,
 	l->last_start = start;
 	l->last_align = align;
 	snprintf(l->last_name, sizeof l->last_name, "%s", name);
-	sysv_type_name(type, l->last_type, sizeof l->last_type);
+	dtype_name(type, l->last_type, sizeof l->last_type);
 }
 
 /* Place one argument of type T (named NAME, of DWARF type TYPE). */
@@ -183,7 +184,7 @@ static int lay_out_parameters(struct layout *l, const struct debug_fn *fn,
 		if (sysv_classify(&type, false, l->clang_major, &t, reason,
 				  sizeof reason) != 0) {
 			char declared[64];
-			sysv_type_name(&type, declared, sizeof declared);
+			dtype_name(&type, declared, sizeof declared);
 			snprintf(l->why, l->whycap, "parameter '%s' (%s) of %s: %s",
 				 name, declared, fn->name, reason);
 			return -ENOTSUP;
@@ -274,10 +275,12 @@ int stack_bytes_of(const void *fn, unsigned *out, char *why, size_t whycap)
 }
 
 int stack_bytes_for_export(const char *name, const void *fn, size_t *stack_bytes,
-			   char *msg, size_t msgcap)
+			   unsigned flags, char *msg, size_t msgcap)
 {
 	if (!fn)
 		return 0;   /* the registry refuses it */
+	if (*stack_bytes != PF_STACK_AUTO && (flags & PF_EXPORT_STACK_AS_DECLARED))
+		return 0;
 	char why[200], how[200];
 	struct layout l = { .why = why, .whycap = sizeof why };
 	int rc = compute(fn, &l);

@@ -17,12 +17,13 @@
 int stack_bytes_of(const void *fn, unsigned *out, char *why, size_t whycap);
 
 /* What pf_export does with the STACK_BYTES it was given for FN, exported as
- * NAME: PF_STACK_AUTO becomes the computed count; a declared count is
- * checked against it when the debug information allows (a variadic
- * function may declare more, for the stack arguments its callers add).
- * 0, or -EINVAL with MSG (MSGCAP bytes) naming the function and both
- * counts, or saying why none could be worked out. */
+ * NAME with FLAGS: PF_STACK_AUTO becomes the computed count; a declared
+ * count is checked against it when the debug information allows (a
+ * variadic function may declare more, for the stack arguments its callers
+ * add), unless FLAGS has PF_EXPORT_STACK_AS_DECLARED. 0, or -EINVAL with
+ * MSG (MSGCAP bytes) naming the function and both counts, or saying why
+ * none could be worked out. */
 int stack_bytes_for_export(const char *name, const void *fn, size_t *stack_bytes,
-			   char *msg, size_t msgcap);
+			   unsigned flags, char *msg, size_t msgcap);
 
 #endif

@@ -9,17 +9,7 @@
 #include <elfutils/libdw.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-enum sysv_class {
-	SYSV_NO_CLASS,
-	SYSV_INTEGER,
-	SYSV_SSE,
-	SYSV_SSEUP,
-	SYSV_X87,
-	SYSV_X87UP,
-	SYSV_COMPLEX_X87,
-	SYSV_MEMORY,
-};
+#include "sysv_layout.h"
 
 struct sysv_type {
 	unsigned long size;   /* bytes */
@@ -39,8 +29,5 @@ struct sysv_type {
  * bytes) naming what in the type cannot be classified. */
 int sysv_classify(Dwarf_Die *type, bool as_return, int clang_major,
 		  struct sysv_type *out, char *why, size_t whycap);
-
-/* TYPE spelled for messages ("long double", "struct pair", "v8sf"). */
-void sysv_type_name(Dwarf_Die *type, char *buf, size_t cap);
 
 #endif

@@ -190,6 +190,16 @@ static void declared_count_that_matches_is_accepted(void **state)
 	assert_int_equal(pf_export("sbok.ints", (void *)seven_ints, 8, 0), 0);
 }
 
+static void as_declared_flag_skips_the_check(void **state)
+{
+	(void)state;
+	/* For what DWARF cannot describe (README): the caller knows better. */
+	assert_int_equal(pf_export("sbtrust.ld7", (void *)ld_after_seven, 24,
+				   PF_EXPORT_STACK_AS_DECLARED), 0);
+	assert_int_equal(pf_export("sbtrust.auto", (void *)ld_after_seven,
+				   PF_STACK_AUTO, PF_EXPORT_STACK_AS_DECLARED), 0);
+}
+
 static void variadic_may_declare_more_than_its_named_parameters(void **state)
 {
 	(void)state;
@@ -309,6 +319,7 @@ int main(void)
 		cmocka_unit_test(auto_export_buffers_finds_a_buffer_on_the_stack),
 		cmocka_unit_test(declared_count_that_differs_fails_with_message),
 		cmocka_unit_test(declared_count_that_matches_is_accepted),
+		cmocka_unit_test(as_declared_flag_skips_the_check),
 		cmocka_unit_test(variadic_may_declare_more_than_its_named_parameters),
 		cmocka_unit_test(auto_beyond_the_maximum_fails),
 		cmocka_unit_test(library_without_debug_info_needs_g_for_auto),
