@@ -157,13 +157,34 @@ bool dtype_is_data_member(Dwarf_Die *m)
 	return !dwarf_hasattr(m, DW_AT_declaration) && !dwarf_hasattr(m, DW_AT_external);
 }
 
+bool dtype_is_unbounded(Dwarf_Die *array)
+{
+	Dwarf_Die dim;
+	return dtype_is_array(array) && dwarf_child(array, &dim) == 0 &&
+	       !dwarf_hasattr(&dim, DW_AT_count) && !dwarf_hasattr(&dim, DW_AT_upper_bound);
+}
+
 bool dtype_is_flexible_array(Dwarf_Die *member)
 {
-	Dwarf_Die type, t, dim;
-	if (!dtype_of(member, &type) || dtype_peel(&type, &t) != 0 ||
-	    !dtype_is_array(&t) || dwarf_child(&t, &dim) != 0)
-		return false;
-	return !dwarf_hasattr(&dim, DW_AT_count) && !dwarf_hasattr(&dim, DW_AT_upper_bound);
+	Dwarf_Die type, t;
+	return dtype_of(member, &type) && dtype_peel(&type, &t) == 0 &&
+	       dtype_is_unbounded(&t);
+}
+
+void dtype_bitfield_place(Dwarf_Die *m, Dwarf_Word *bitpos, Dwarf_Word *bits)
+{
+	Dwarf_Word loc = 0, storage = 0, msb_offset;
+	*bits = 0;
+	dtype_udata(m, DW_AT_bit_size, bits);
+	if (dtype_udata(m, DW_AT_data_bit_offset, bitpos))
+		return;   /* DWARF 4 and later: bits from the aggregate's start */
+	dtype_member_offset(m, &loc);
+	*bitpos = loc * 8;
+	/* DWARF 2 and 3: counted from the most significant bit of a storage
+	 * unit of DW_AT_byte_size bytes. */
+	if (dtype_udata(m, DW_AT_bit_offset, &msb_offset) &&
+	    dtype_udata(m, DW_AT_byte_size, &storage))
+		*bitpos += storage * 8 - msb_offset - *bits;
 }
 
 void dtype_name(Dwarf_Die *type, char *buf, size_t cap)

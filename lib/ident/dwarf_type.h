@@ -41,8 +41,15 @@ bool dtype_is_data_member(Dwarf_Die *m);
  * a virtual base (found at run time). */
 int dtype_member_offset(Dwarf_Die *m, Dwarf_Word *off);
 
+/* An array type declared "[]", without bounds. */
+bool dtype_is_unbounded(Dwarf_Die *array);
+
 /* A member declared "type name[]". */
 bool dtype_is_flexible_array(Dwarf_Die *member);
+
+/* Where bit-field member M starts, in bits from its aggregate, and its
+ * width in bits. */
+void dtype_bitfield_place(Dwarf_Die *m, Dwarf_Word *bitpos, Dwarf_Word *bits);
 
 /* TYPE spelled for messages ("long double", "struct pair", "v8sf"). */
 void dtype_name(Dwarf_Die *type, char *buf, size_t cap);

@@ -48,25 +48,23 @@ static void mark(struct walk *w, unsigned long word, enum sysv_class c)
 
 static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int depth);
 
-/* A bit-field is INTEGER in every eightbyte it touches. */
-static void walk_bitfield(struct walk *w, Dwarf_Die *m, unsigned long off)
+/* A bit-field is INTEGER in every eightbyte it touches. GCC lays out one
+ * of 8, 16, 32 or 64 bits that sits on a multiple of its width as an
+ * ordinary integer field (layout_decl in its stor-layout.c; in a packed
+ * struct only if 8 bits wide), so that it is checked for alignment like
+ * any other field; clang never checks a bit-field. */
+static void walk_bitfield(struct walk *w, Dwarf_Die *m, unsigned long off,
+			  bool packed)
 {
-	Dwarf_Word bits = 0, loc = 0, storage = 0, msb_offset, bitpos;
-	dtype_udata(m, DW_AT_bit_size, &bits);
+	Dwarf_Word bitpos, bits;
+	dtype_bitfield_place(m, &bitpos, &bits);
 	if (!bits)
 		return;
-	if (dtype_udata(m, DW_AT_data_bit_offset, &bitpos)) {
-		/* DWARF 4 and later: bits from the aggregate's start. */
-	} else {
-		dtype_member_offset(m, &loc);
-		bitpos = loc * 8;
-		/* DWARF 2/3: counted from the most significant bit of a
-		 * storage unit of DW_AT_byte_size bytes. */
-		if (dtype_udata(m, DW_AT_bit_offset, &msb_offset) &&
-		    dtype_udata(m, DW_AT_byte_size, &storage))
-			bitpos += storage * 8 - msb_offset - bits;
-	}
 	unsigned long first = off * 8 + bitpos;
+	bool plain = (bits == 8 || bits == 16 || bits == 32 || bits == 64) &&
+		     bitpos % bits == 0 && (!packed || bits == 8);
+	if (!w->clang_major && plain && first % bits)
+		w->misaligned = true;
 	for (unsigned long word = first / 64; word <= (first + bits - 1) / 64; word++)
 		mark(w, word, SYSV_INTEGER);
 }
@@ -76,11 +74,16 @@ static int walk_members(struct walk *w, Dwarf_Die *t, unsigned long off, int dep
 	Dwarf_Die m;
 	if (dwarf_child(t, &m) != 0)
 		return 0;
+	/* Packed, as far as DWARF shows (see sysv_layout.c). */
+	unsigned own_align;
+	int rc = sysv_natural_align(t, &own_align, depth, w->why, w->whycap);
+	if (rc)
+		return rc;
 	do {
 		if (!dtype_is_data_member(&m))
 			continue;
 		if (dwarf_hasattr(&m, DW_AT_bit_size)) {
-			walk_bitfield(w, &m, off);
+			walk_bitfield(w, &m, off, own_align == 1);
 			continue;
 		}
 		/* clang passes a struct with a flexible array member in
@@ -99,13 +102,13 @@ static int walk_members(struct walk *w, Dwarf_Die *t, unsigned long off, int dep
 		 * the alignment of its type. */
 		unsigned align;
 		if (w->clang_major) {
-			int rc = sysv_declared_align(NULL, &type, &align, depth, w->why, w->whycap);
+			rc = sysv_declared_align(NULL, &type, &align, depth, w->why, w->whycap);
 			if (rc)
 				return rc;
 			if (align && (off + at) % align)
 				w->misaligned = true;
 		}
-		int rc = walk_type(w, &type, off + at, depth + 1);
+		rc = walk_type(w, &type, off + at, depth + 1);
 		if (rc)
 			return rc;
 	} while (dwarf_siblingof(&m, &m) == 0);
@@ -131,6 +134,11 @@ static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int dep
 			if (rc)
 				return rc;
 		}
+		/* GCC classifies a zero-length array (GNU C's "[0]") as one
+		 * element when it does not start an eightbyte: checked for
+		 * alignment, and its class counted there. */
+		if (!w->clang_major && total == 0 && off % 8 && !dtype_is_unbounded(&t))
+			return walk_type(w, &elem, off, depth + 1);
 		return 0;
 	}
 	struct sysv_scalar s;

@@ -265,12 +265,19 @@ int sysv_natural_align(Dwarf_Die *t, unsigned *align, int depth, char *why, size
 	if (depth > DTYPE_MAX_DEPTH)
 		return dtype_refuse(why, cap, t, "is nested too deeply");
 	Dwarf_Word a;
-	if (dtype_udata(t, DW_AT_alignment, &a)) {
+	bool declared = dtype_udata(t, DW_AT_alignment, &a);
+	if (dtype_is_aggregate(t)) {
+		/* aligned(N) on a struct raises its alignment, never lowers
+		 * it below a member's. */
+		int rc = aggregate_align(t, align, depth, why, cap);
+		if (rc == 0 && declared && a > *align)
+			*align = (unsigned)a;
+		return rc;
+	}
+	if (declared) {
 		*align = (unsigned)a;
 		return 0;
 	}
-	if (dtype_is_aggregate(t))
-		return aggregate_align(t, align, depth, why, cap);
 	if (dtype_is_array(t)) {
 		Dwarf_Die elem;
 		if (!dtype_of(t, &elem))
