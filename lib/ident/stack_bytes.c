@@ -21,7 +21,7 @@
 struct layout {
 	int clang_major;
 	unsigned ints, sses;     /* registers taken so far */
-	unsigned phantom_ints;   /* clang before 18: integer registers its
+	unsigned phantom_ints;   /* clang before 20: integer registers its
 				    front end still counts as free (see
 				    place()) */
 	unsigned bytes;          /* end of the stack arguments so far */
