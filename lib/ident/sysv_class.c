@@ -47,6 +47,7 @@ static void mark(struct walk *w, unsigned long word, enum sysv_class c)
 }
 
 static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int depth);
+static int walk_nested(struct walk *w, Dwarf_Die *t, unsigned long off, int depth);
 
 /* A bit-field is INTEGER in every eightbyte it touches. GCC lays out one
  * of 8, 16, 32 or 64 bits that sits on a multiple of its width as an
@@ -115,6 +116,41 @@ static int walk_members(struct walk *w, Dwarf_Die *t, unsigned long off, int dep
 	return 0;
 }
 
+/* A struct or union inside the argument is classified as a whole first,
+ * cleanup included (as GCC's classify_argument and clang's classify do at
+ * every level): a union of a long double and an integer is memory even
+ * inside something else. */
+static int walk_nested(struct walk *w, Dwarf_Die *t, unsigned long off, int depth)
+{
+	struct walk sub = { .clang_major = w->clang_major, .why = w->why,
+			    .whycap = w->whycap };
+	int rc = walk_members(&sub, t, off, depth);
+	if (rc)
+		return rc;
+	w->misaligned |= sub.misaligned;
+	Dwarf_Word size = 0;
+	dtype_size(t, &size);
+	unsigned long first = off / 8, last = size ? (off + size - 1) / 8 : first;
+	if (last >= SYSV_MAX_WORDS)
+		last = SYSV_MAX_WORDS - 1;
+	for (unsigned long word = first; word <= last; word++) {
+		enum sysv_class before = word > first ? sub.cls[word - 1] : SYSV_NO_CLASS;
+		if (sub.cls[word] == SYSV_MEMORY ||
+		    (sub.cls[word] == SYSV_X87UP && before != SYSV_X87)) {
+			mark(w, first, SYSV_MEMORY);
+			return 0;
+		}
+	}
+	for (unsigned long word = first; word <= last; word++) {
+		enum sysv_class c = sub.cls[word];
+		enum sysv_class before = word > first ? sub.cls[word - 1] : SYSV_NO_CLASS;
+		if (c == SYSV_SSEUP && before != SYSV_SSE && before != SYSV_SSEUP)
+			c = SYSV_SSE;
+		mark(w, word, c);
+	}
+	return 0;
+}
+
 /* Merge the classes of every field of TYPE, placed at byte OFF, into W. */
 static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int depth)
 {
@@ -122,7 +158,7 @@ static int walk_type(struct walk *w, Dwarf_Die *type, unsigned long off, int dep
 	if (depth > DTYPE_MAX_DEPTH || dtype_peel(type, &t) != 0)
 		return dtype_refuse(w->why, w->whycap, type, "cannot be read");
 	if (dtype_is_aggregate(&t))
-		return walk_members(w, &t, off, depth);
+		return walk_nested(w, &t, off, depth);
 	if (dtype_is_array(&t)) {
 		Dwarf_Die elem;
 		Dwarf_Word total, each;
