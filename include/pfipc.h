@@ -250,14 +250,15 @@ pf_process *pf_process_find(const char *name);
  *   that exports into it; other processes may not export into it.
  *   STACK_BYTES is how many bytes of arguments the function takes on the
  *   stack beyond the registers, as System V x86-64 lays them out: each
- *   argument that does not fit in the registers left (6 integer, 8 SSE;
- *   a struct goes in registers only if all of it fits; long double, and
- *   structs over 16 bytes, always go on the stack) is placed at the next
- *   offset aligned to 8, or to 16 for a long double, __int128 or other
- *   16-aligned type, and takes its size rounded up to 8; STACK_BYTES is
- *   where the last one ends. So a long double after 7 integers needs 32
- *   (the 7th integer at 0, the long double at 16), and an __int128 after
- *   5 integers needs 16 (it never splits between r9 and the stack). A
+ *   argument that does not fit in the registers left (6 integer, 8 SSE; a
+ *   result returned in memory takes rdi first; a struct goes in registers
+ *   only if all of it fits; long double, and structs over 16 bytes, always
+ *   go on the stack) is placed at the next offset aligned to 8, or to 16
+ *   for a long double, __int128 or other 16-aligned type, and takes its
+ *   size rounded up to 8; STACK_BYTES is where the last one ends. So a
+ *   long double after 7 integers needs 32 (the 7th integer at 0, the long
+ *   double at 16), and an __int128 after 5 integers needs 16 (all of it on
+ *   the stack; clang before 18 split it between r9 and the stack: 8). A
  *   multiple of 8, at most PF_MAX_STACK_BYTES; for a variadic function,
  *   the bytes of its named parameters, or more to carry stack arguments
  *   its callers add.
