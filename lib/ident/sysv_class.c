@@ -240,6 +240,18 @@ static int classify_aggregate(Dwarf_Die *t, int clang_major,
 	return 0;
 }
 
+static bool has_flexible_member(Dwarf_Die *t)
+{
+	Dwarf_Die m;
+	if (dwarf_child(t, &m) != 0)
+		return false;
+	do {
+		if (dtype_is_data_member(&m) && dtype_is_flexible_array(&m))
+			return true;
+	} while (dwarf_siblingof(&m, &m) == 0);
+	return false;
+}
+
 static bool has_x87(const struct sysv_type *t)
 {
 	for (unsigned i = 0; i < t->eightbytes; i++)
@@ -335,6 +347,14 @@ int sysv_classify(Dwarf_Die *type, bool as_return, int clang_major,
 			out->eightbytes = 1;
 			out->classes[0] = SYSV_INTEGER;
 		}
+		return 0;
+	}
+	if (clang_major && has_flexible_member(&t)) {
+		/* clang: "variable sized", so in memory; LLVM gives a value
+		 * passed that way at least 8 bytes, even an empty one. */
+		out->memory = true;
+		if (out->size < 8)
+			out->size = 8;
 		return 0;
 	}
 	if (size == 0)
