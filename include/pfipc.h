@@ -299,9 +299,16 @@ pf_process *pf_process_find(const char *name);
 #define PF_EXPORT_MIGRATE   (1u << 1) /* run on the caller's thread (LRPC) */
 #define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import and
 					 call it (pf_grant) */
+#define PF_EXPORT_STACK_AS_DECLARED (1u << 3) /* take STACK_BYTES as given,
+					 unchecked against the debug
+					 information (see pf_export) */
 
 /* Most bytes of stack arguments one call may carry. */
 #define PF_MAX_STACK_BYTES 512u
+
+/* As STACK_BYTES: pfipc works the count out from the function's prototype
+ * in the debug information (the function must be built with -g). */
+#define PF_STACK_AUTO ((size_t)-1)
 
 /*
  * pf_export - export a function of the calling process under a name.
@@ -314,20 +321,46 @@ pf_process *pf_process_find(const char *name);
  *   characters of [A-Za-z0-9_]. The namespace belongs to the first process
  *   that exports into it; other processes may not export into it.
  *   STACK_BYTES is how many bytes of arguments the function takes on the
- *   stack beyond the registers (System V x86-64: 0 unless it has more than
- *   6 integer or 8 floating arguments, a struct passed in memory, or a long
- *   double); a multiple of 8, at most PF_MAX_STACK_BYTES.
+ *   stack beyond the registers, as System V x86-64 lays them out: each
+ *   argument that does not fit in the registers left (6 integer, 8 SSE; a
+ *   result returned in memory takes rdi first; a struct goes in registers
+ *   only if all of it fits; long double, and structs over 16 bytes, always
+ *   go on the stack) is placed at the next offset aligned to 8, or to 16
+ *   for a long double, __int128 or other 16-aligned type, and takes its
+ *   size rounded up to 8; STACK_BYTES is where the last one ends. So a
+ *   long double after 7 integers needs 32 (the 7th integer at 0, the long
+ *   double at 16), and an __int128 after 5 integers needs 16 (all of it on
+ *   the stack; clang before 18 split it between r9 and the stack: 8). A
+ *   multiple of 8, at most PF_MAX_STACK_BYTES; for a variadic function,
+ *   the bytes of its named parameters, or more to carry stack arguments
+ *   its callers add.
+ *   Or PF_STACK_AUTO: pfipc works the count out from FN's prototype in the
+ *   debug information (DWARF, read with libdw; in the program or in a
+ *   shared library, with separate debug files found by build ID under
+ *   /usr/lib/debug). When that information is there, a declared count is
+ *   checked against it too, unless FLAGS has PF_EXPORT_STACK_AS_DECLARED
+ *   (for the few types whose passing DWARF does not fully describe: see
+ *   the README's limitations). The work is done here, once, never on a
+ *   call.
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
  *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
  *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
  *   st0, or st0 and st1, when it returns a long double or a long double
  *   _Complex) go back to the caller. FN runs with an empty x87 stack and
  *   the thread running it keeps nothing on it afterwards.
- *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE
- *   and PF_EXPORT_PRIVATE.
- * RETURN VALUE  0, or a negative errno value.
+ *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE,
+ *   PF_EXPORT_PRIVATE and PF_EXPORT_STACK_AS_DECLARED.
+ * RETURN VALUE  0, or a negative errno value. On -EINVAL because of the
+ *   stack bytes, pf_error_message() says why.
  * ERRORS  -EINVAL malformed name, bad flags, bad STACK_BYTES, or the thread
- *         belongs to no process; -EEXIST name or namespace taken; -ENOSPC.
+ *         belongs to no process; -EINVAL STACK_BYTES differs from what
+ *         FN's prototype needs ("pf_export: math.add declares 24 stack
+ *         bytes, its prototype needs 32 (...)"); -EINVAL STACK_BYTES is
+ *         PF_STACK_AUTO and the count cannot be worked out: no debug
+ *         information describes FN (build it with -g), or a parameter's
+ *         type cannot be classified (a 32-byte vector, whose passing
+ *         depends on AVX; the message names it); -EEXIST name or
+ *         namespace taken; -ENOSPC.
  */
 int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags);
 
@@ -361,9 +394,10 @@ typedef struct pf_buffer_param {
  *   int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
  *                         unsigned flags, const pf_buffer_param *bufs,
  *                         unsigned nbufs);
- * DESCRIPTION  As pf_export, and for each of the NBUFS (at most
- *   PF_MAX_BUFFER_PARAMS) buffer parameters: before FN runs, an IN or INOUT
- *   buffer's bytes are copied into memory owned by the server, and the
+ * DESCRIPTION  As pf_export (STACK_BYTES may be PF_STACK_AUTO), and for
+ *   each of the NBUFS (at most PF_MAX_BUFFER_PARAMS) buffer parameters:
+ *   before FN runs, an IN or INOUT buffer's bytes are copied into memory
+ *   owned by the server, and the
  *   pointer argument is replaced by a pointer to that copy; after FN
  *   returns, an OUT or INOUT buffer's bytes are copied back to the caller's
  *   pointer. A NULL pointer stays NULL when its length is 0. Each

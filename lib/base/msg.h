@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "x86_64/regs.h"
 
 struct pf_import;

@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include "entry/decode.h"
 #include "entry/thread.h"
-#include "limits.h"
+#include "pf_limits.h"
 #include "proc/thread.h"
 
 struct entry_thread {

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "pfipc.h"
 
 struct pf_process;
