@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "trace/buffer.h"
 
 static _Atomic(struct trace_buf *) all;

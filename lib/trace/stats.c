@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "ident/registry.h"
-#include "limits.h"
+#include "pf_limits.h"
 #include "pfipc.h"
 #include "trace/clock.h"
 #include "trace/flags.h"
