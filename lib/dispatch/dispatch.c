@@ -55,6 +55,24 @@ static bool no_room(const struct pf_thread *t, uintptr_t sp)
 	return sp < t->stack_lo + LIMIT_CALL_HEADROOM + 8;
 }
 
+/* The caller made no CALL and may keep live data below its rsp: the
+ * trampoline's frame goes below the red zone, and says where to jump back
+ * to and which rsp to restore (x86_64/abi.h). Entered like a function:
+ * rsp = 8 mod 16. */
+static uintptr_t jump_frame_below(uintptr_t sp)
+{
+	return ((sp - RED_ZONE - JUMP_FRAME - 16) & ~(uintptr_t)15) + 8;
+}
+
+static void resume_by_jump(greg_t *g, uintptr_t frame, uintptr_t to, struct call_msg *m)
+{
+	((uint64_t *)frame)[JUMP_TO / 8] = to;
+	((uint64_t *)frame)[JUMP_RSP / 8] = (uint64_t)g[REG_RSP];
+	g[REG_RSP] = (greg_t)frame;
+	g[REG_RIP] = (greg_t)(uintptr_t)pf_x86_await_jump;
+	g[REG_RDI] = (greg_t)(uintptr_t)m;
+}
+
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		  uintptr_t stack_args, struct resume how, const char *via)
 {
@@ -63,10 +81,16 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	/* The await path runs on the caller's stack: with too little left,
 	 * it would overflow inside pfipc (in the handler itself, for the
 	 * push below). Refuse first; the entry makes it the caller's crash. */
+	if (how.jump)
+		sp = jump_frame_below(sp);
 	if (no_room(t, sp))
 		return -EFAULT;
 	struct call_msg *m = capture(t, imp, uc, stack_args, via);
 	call_submit_fast(m);
+	if (how.jump) {
+		resume_by_jump(g, sp, how.jump, m);
+		return 0;
+	}
 	if (how.push) {
 		sp -= 8;
 		*(uint64_t *)sp = how.push;

@@ -22,6 +22,10 @@ struct resume {
 	 * caller's stack (a CALL whose push the entry emulates), or 0 when
 	 * the caller's own CALL already pushed it (it is at [rsp]). */
 	uintptr_t push;
+	/* An entry that was no CALL (a syscall or int instruction): the
+	 * address to go back to, with rsp exactly as it was and the red zone
+	 * below it untouched (then PUSH is 0). 0 for the CALL-like entries. */
+	uintptr_t jump;
 };
 
 /* T called IMP from context UC, with its stack arguments at STACK_ARGS,

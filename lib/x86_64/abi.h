@@ -29,6 +29,16 @@
  * entered like a function, with rsp = 8 mod 16). */
 #define AWAIT_FRAME     (RESULT_SIZE + 8)
 
+/* What an entry that was no CALL (a syscall or int instruction) leaves for
+ * pf_x86_await_jump below the caller's red zone, which it must not touch
+ * (System V lets a function keep data in the 128 bytes below rsp): where
+ * to go back to, at the trampoline's (%rsp) as a return address would be,
+ * and the caller's own rsp, restored exactly before the jump back. */
+#define RED_ZONE        128
+#define JUMP_TO         0
+#define JUMP_RSP        8
+#define JUMP_FRAME      16
+
 /* x87 status word condition bits C3, C2, C0 after FXAM; "empty" is C3=1,
  * C2=0, C0=1. C1 is left out: it is the sign of whatever the register last
  * held, even when the register is empty. */
