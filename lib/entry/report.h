@@ -35,6 +35,22 @@ void entry_refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 		  const struct pf_process *owner, const struct pf_import *imp,
 		  const char *what);
 
+/* A refusal of any entry, for entry_refuse_as: the line reads
+ *   pfipc: process "P": WHAT[ import "I"][ of process "O"][ AT VALUE]:
+ *   `INSN` at RIP (ALLOWED)
+ * and then the process that did it crashes (inside an export: this does
+ * not return) or the program dies by SIG at once. */
+struct refusal {
+	const char *what;               /* the verb: "jumped into the middle of the trap entry of" */
+	const struct pf_import *imp;    /* may be NULL */
+	const struct pf_process *owner; /* may be NULL */
+	const char *at;                 /* "at" (an address), "with call number"; NULL: none */
+	uintptr_t value;
+	const char *allowed;            /* what would have been a call */
+	int sig;
+};
+void entry_refuse_as(struct pf_thread *t, uintptr_t rip, const struct refusal *r);
+
 /* Crash lines on (default) or off (PFIPC_QUIET_CRASHES=1, for suites that
  * crash servers on purpose). Refusals that kill the program always print. */
 void entry_quiet_crashes(bool quiet);

@@ -1,11 +1,12 @@
 /* pfipc keeps the fault signals once it has them.
  *
  * Test frameworks (cmocka among them) and many programs install their own
- * SIGSEGV, SIGBUS, SIGFPE and SIGILL handlers around the code they run. If
- * theirs replaced pfipc's, every call through an import would land in their
- * handler, and a crash inside a simulated process could not be contained.
- * So libpfipc interposes sigaction() and signal() for those four signals
- * only: after pf_init, a handler the program installs becomes the one pfipc
+ * SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP and SIGSYS handlers around the
+ * code they run. If theirs replaced pfipc's, every call through an import
+ * would land in their handler (a page fault, an int3 or ud2 stub, an int
+ * vector, a dispatched system call), and a crash inside a simulated
+ * process could not be contained. So libpfipc interposes sigaction() and
+ * signal() for those six signals only: after pf_init, a handler the program installs becomes the one pfipc
  * passes faults that are not its own to — exactly what it would have seen
  * without pfipc — and asking for the current handler reports it. Every other
  * signal, and everything before pf_init, goes straight to the C library. */
@@ -20,7 +21,7 @@
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
-static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
 #define NKEPT (sizeof kept / sizeof kept[0])
 
 static sigaction_fn real_sigaction;

@@ -27,6 +27,8 @@ static void unblock_crash_signals(void)
 	sigaddset(&set, SIGBUS);
 	sigaddset(&set, SIGFPE);
 	sigaddset(&set, SIGILL);
+	sigaddset(&set, SIGTRAP);
+	sigaddset(&set, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
