@@ -28,6 +28,7 @@
  *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
  *   -EOWNERDEAD the process serving the call crashed while it was queued or
  *               running
+ *   -EOPNOTSUPP the machine lacks what an entry kind needs
  *
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
@@ -54,6 +55,7 @@
 #include <errno.h>   /* the error values below */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>   /* FILE, for pf_call_table_print */
 
 #ifdef __cplusplus
 extern "C" {
@@ -754,6 +756,158 @@ int pf_delegate(const char *name, pf_process *to);
  *         calling process is neither the exporter nor FROM's granter.
  */
 int pf_revoke(const char *name, pf_process *from);
+
+/* ------------------------------------------------------------------------ */
+/* Entry mechanisms: every way into the kernel, one dispatcher               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The ways a call can enter pfipc. Each is a call to the import with the
+ * same register image, results, errors, nesting, asynchronous and one-way
+ * behaviour, crash containment and caller identity as a gate call; they
+ * differ in what the CPU and the kernel do on the way in, which is what
+ * they are there to compare.
+ *
+ *   PF_ENTRY_GATE     a call to the gate: a fetch fault (SIGSEGV)
+ *   PF_ENTRY_TRAP     a call to a stub that is an int3: SIGTRAP
+ *   PF_ENTRY_UD2      a call to a stub that is a ud2: SIGILL
+ *   PF_ENTRY_INT      int $N with the call number in eax: a general
+ *                     protection fault (SIGSEGV); N is 0x81 unless
+ *                     pf_entry_vector set another
+ *   PF_ENTRY_SYSCALL  syscall with the call number in eax, dispatched by
+ *                     Linux's Syscall User Dispatch (SIGSYS, Linux >= 5.11)
+ *   PF_ENTRY_INT80    int $0x80 with the call number in eax, dispatched the
+ *                     same way (a real 32-bit system call otherwise)
+ *
+ * Every kind has a stub per import (pf_import_entry): a function to call
+ * with the export's own signature. The numbered kinds (INT, SYSCALL,
+ * INT80) can also be entered by the raw instruction, with the number
+ * pf_import_number gives:
+ *   - eax holds the call number; al (the vector registers a variadic
+ *     callee is told about) goes in bits 32..39 of rax for syscall and
+ *     int $N, and in the low byte of r11 for int $0x80, whose entry keeps
+ *     only eax. Leave them 0 for a callee that is not variadic.
+ *   - the arguments are in the System V places (rdi, rsi, rdx, rcx, r8,
+ *     r9, xmm0-7), except that syscall takes the fourth in r10 (syscall
+ *     clobbers rcx), as Linux's own calls do. Stack arguments are read
+ *     from 8(%rsp) up at the instruction: where they are inside a stub
+ *     that was called.
+ *   - the results come back in rax, rdx, xmm0, xmm1 (and st0, st1) as
+ *     from a call; rbx, rbp, r12-r15 and rsp are kept, the 128 bytes below
+ *     rsp are never written; every other register (rcx, r11, rdi, rsi,
+ *     r8-r10, xmm2-15, flags) may change, as across a call: declare them
+ *     clobbered.
+ * A thread of a process other than the import's gets -EPERM, as through
+ * another process's gate. A number in pfipc's range that names no import
+ * is refused with one line on stderr (the program dies, or the process
+ * whose export made it crashes); an int $N or a syscall with any other
+ * number is not pfipc's: the program's handler gets it, or the system
+ * call is made.
+ *
+ * Syscall and int $0x80 entries need Syscall User Dispatch on the calling
+ * thread. pfipc switches it on (pf_entry_enable, or the first
+ * pf_import_entry of either kind) for the calling thread and every thread
+ * that joins a process afterwards; a thread that joined before, a thread
+ * of no process and a forked child do not dispatch, and a call through
+ * their stub is refused with one line. System calls made inside the C
+ * library always run; one made elsewhere on a dispatching thread is run
+ * for the program by pfipc's handler (README: "How a call enters").
+ */
+#define PF_ENTRY_GATE    0u
+#define PF_ENTRY_TRAP    1u
+#define PF_ENTRY_UD2     2u
+#define PF_ENTRY_INT     3u
+#define PF_ENTRY_SYSCALL 4u
+#define PF_ENTRY_INT80   5u
+
+/*
+ * pf_entry_enable - make sure an entry kind works on this machine.
+ *
+ * SYNOPSIS  int pf_entry_enable(unsigned kind);
+ * DESCRIPTION
+ *   For PF_ENTRY_SYSCALL and PF_ENTRY_INT80: switches Syscall User Dispatch
+ *   on for the calling thread (when it belongs to a process) and for every
+ *   thread that joins a process from then on; it stays on for the life of
+ *   the program. Call it before starting the processes whose threads will
+ *   make such calls. A dispatching thread pays more for every system call
+ *   it makes (about a third more for getpid on the development machine),
+ *   so it is off until asked for. The other kinds need nothing: 0.
+ *   PFIPC_SYSCALL_ENTRY=0 in the environment makes it fail as on a kernel
+ *   without Syscall User Dispatch.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL an unknown KIND; -EOPNOTSUPP the kernel has no Syscall
+ *         User Dispatch (Linux < 5.11, or refused under a tool that does not
+ *         support it), or the C library's code could not be found.
+ */
+int pf_entry_enable(unsigned kind);
+
+/*
+ * pf_import_entry - the stub that calls an import through one entry kind.
+ *
+ * SYNOPSIS  int pf_import_entry(const pf_import *imp, unsigned kind, void **out);
+ * DESCRIPTION
+ *   *OUT becomes a function address: calling it with the export's signature
+ *   calls the export through KIND (PF_ENTRY_GATE gives the gate). The stub
+ *   is code pfipc writes once into an entry page (never writable and
+ *   executable at once): a call to a TRAP stub executes an int3, to a UD2
+ *   stub a ud2, to an INT, SYSCALL or INT80 stub the instruction with the
+ *   import's number. For SYSCALL and INT80 this calls pf_entry_enable. Use
+ *   it from the threads of the import's process, as the gate.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL IMP or OUT is NULL, or an unknown KIND; -EOPNOTSUPP as
+ *         pf_entry_enable; -ENOMEM the entry pages could not be reserved.
+ */
+int pf_import_entry(const pf_import *imp, unsigned kind, void **out);
+
+/* PF_ENTRY(int(int, int), imp, PF_ENTRY_SYSCALL) → int (*)(int, int), or
+ * NULL when pf_import_entry fails. */
+#define PF_ENTRY(fn_type, imp, kind) __extension__({                        \
+	void *pf_entry_ = NULL;                                             \
+	pf_import_entry((imp), (kind), &pf_entry_);                         \
+	(__typeof__(fn_type) *)pf_entry_;                                   \
+})
+
+/*
+ * pf_import_number - the import's call number.
+ *
+ * SYNOPSIS  int pf_import_number(const pf_import *imp);
+ * DESCRIPTION
+ *   The number to put in eax for a raw int $N, syscall or int $0x80 entry
+ *   (see above). Every import in the program has its own; they lie far
+ *   above Linux's system call numbers, from 0x10000000 up.
+ * RETURN VALUE  The number (positive), or a negative errno value.
+ * ERRORS  -EINVAL IMP is NULL.
+ */
+int pf_import_number(const pf_import *imp);
+
+/*
+ * pf_call_table_print - print every import's call number.
+ *
+ * SYNOPSIS  int pf_call_table_print(FILE *f);
+ * DESCRIPTION
+ *   Writes a header line, then one line per import of every process:
+ *   number, importing process, import name, and the process exporting the
+ *   name now ("-" when nobody does). A program's own system call table.
+ * RETURN VALUE  The number of imports printed, or a negative errno value.
+ * ERRORS  -EINVAL F is NULL; -EIO writing to F failed.
+ */
+int pf_call_table_print(FILE *f);
+
+/*
+ * pf_entry_vector - choose the vector of the int $N entry.
+ *
+ * SYNOPSIS  int pf_entry_vector(unsigned vector);
+ * DESCRIPTION
+ *   The int $N entry and its stubs use VECTOR from now on (0x81 by
+ *   default). Any vector whose gate the kernel keeps for itself works: all
+ *   but 3 (int3), 4 (overflow) and 0x80 (32-bit system calls). An int $N
+ *   with any other vector is not pfipc's. Set it before the first INT stub
+ *   is handed out: stubs are written once.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL VECTOR is above 0xff or the kernel's; -EBUSY INT stubs
+ *         with another vector exist already.
+ */
+int pf_entry_vector(unsigned vector);
 
 /* ------------------------------------------------------------------------ */
 /* Errors of calls made through imports                                      */

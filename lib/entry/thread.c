@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "entry/decode.h"
+#include "entry/sud.h"
 #include "entry/thread.h"
 #include "pf_limits.h"
 #include "proc/thread.h"
@@ -41,12 +42,13 @@ int entry_thread_join(struct pf_thread *t)
 		return -ENOMEM;
 	if (sigaltstack(&t->entry->altstack, NULL) != 0)
 		return -errno;
-	return 0;
+	return sud_thread_join();
 }
 
 void entry_thread_leave(struct pf_thread *t)
 {
 	(void)t;
+	sud_thread_leave();
 	stack_t off = { .ss_flags = SS_DISABLE };
 	sigaltstack(&off, NULL);
 }

@@ -1,7 +1,8 @@
 /* What the entry layer keeps per thread, made when the thread joins (in
  * normal context) so the signal handlers find it ready: a decoder with its
  * preallocated instruction, and an alternate signal stack (a stack overflow
- * in a simulated process must still reach the handler). */
+ * in a simulated process must still reach the handler), and Syscall User
+ * Dispatch once syscall entry is on (sud.h). */
 #ifndef PF_ENTRY_THREAD_H
 #define PF_ENTRY_THREAD_H
 
