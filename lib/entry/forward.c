@@ -11,19 +11,22 @@
  *   rt_sigprocmask would change the handler's mask, which sigreturn then
  *                  replaces with the caller's: the caller's saved mask is
  *                  changed instead;
- *   execve(at)     would start the new program with the handler's mask:
- *                  the caller's mask is put back first;
- *   vfork          would run the child on the handler's frame while the
- *                  parent waits in it: it is run as fork (the same for a
- *                  child that only execs or exits);
+ *   vfork          would return in the child inside the handler, sharing
+ *                  the parent's memory while the parent's signal frame is
+ *                  still live on the alternate stack (a signal the child
+ *                  took there would overwrite it): it is run as fork, the
+ *                  same for a child that only execs or exits;
  *   clone, clone3  a child on a new stack, or sharing memory, would start
  *                  inside the handler on that stack: clone3 fails with
  *                  ENOSYS (callers fall back to clone), such a clone fails
  *                  with ENOSYS and one line on stderr; a fork-like clone is
  *                  made.
  *
- * A forwarded call that a signal interrupts returns EINTR even where the
- * program's SA_RESTART would have restarted it. */
+ * The handler runs with the caller's signal mask (SIGSYS is not deferred:
+ * entry/signals.c), so what a forwarded call sees of the mask, an execve's
+ * new program included, is the caller's. A forwarded call that a signal
+ * interrupts returns EINTR even where the program's SA_RESTART would have
+ * restarted it. */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,13 +42,11 @@
 /* i386 numbers of the calls handled apart. */
 enum {
 	I386_FORK = 2,
-	I386_EXECVE = 11,
 	I386_SIGRETURN = 119,
 	I386_CLONE = 120,
 	I386_RT_SIGRETURN = 173,
 	I386_RT_SIGPROCMASK = 175,
 	I386_VFORK = 190,
-	I386_EXECVEAT = 358,
 	I386_CLONE3 = 435,
 };
 
@@ -129,12 +130,6 @@ static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldse
 	return 0;
 }
 
-/* An exec keeps the signal mask: give the new program the caller's. */
-static void before_exec(const ucontext_t *uc)
-{
-	pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
-}
-
 void forward_syscall(ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
@@ -160,10 +155,6 @@ void forward_syscall(ucontext_t *uc)
 			g[REG_RAX] = -ENOSYS;
 			return;
 		}
-		break;
-	case SYS_execve:
-	case SYS_execveat:
-		before_exec(uc);
 		break;
 	}
 	g[REG_RAX] = libc_syscall(nr, a, b, c, d, e, f);
@@ -193,10 +184,6 @@ void forward_int80(ucontext_t *uc)
 			g[REG_RAX] = -ENOSYS;
 			return;
 		}
-		break;
-	case I386_EXECVE:
-	case I386_EXECVEAT:
-		before_exec(uc);
 		break;
 	}
 	g[REG_RAX] = int80(nr, a, b, c, d, e, f);

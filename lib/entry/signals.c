@@ -65,11 +65,18 @@ int signals_install(void (*handler)(int, siginfo_t *, void *))
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < NKEPT; i++)
+	for (unsigned i = 0; i < NKEPT; i++) {
+		/* A system call made for the program from the SIGSYS handler
+		 * (entry/forward.c) can be interrupted by a signal whose
+		 * handler makes a dispatched system call of its own (a raw
+		 * one, or its return through a restorer outside the C
+		 * library): a SIGSYS that finds SIGSYS blocked kills the
+		 * program, so SIGSYS stays deliverable in its own handler. */
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (kept[i] == SIGSYS ? SA_NODEFER : 0);
 		if (real_sigaction(kept[i], &sa, &program_handler[i]) != 0)
 			return -errno;
+	}
 	atomic_store(&keeping, true);
 	return 0;
 }
