@@ -105,6 +105,7 @@ struct bench_case *case_find(const struct case_list *l, const char *name);
 void floors_register(struct case_list *l);
 void alternatives_register(struct case_list *l);
 void pf_cases_register(struct case_list *l);
+void entries_register(struct case_list *l);
 
 /* ----------------------------------------------------------------- tick */
 

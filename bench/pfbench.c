@@ -345,6 +345,7 @@ int main(int argc, char **argv)
 	alternatives_register(&l);
 #ifndef PFBENCH_NO_PF
 	pf_cases_register(&l);
+	entries_register(&l);
 #endif
 	if (o.case_name)
 		return child_main(&l, o.case_name,

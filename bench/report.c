@@ -62,6 +62,16 @@ static const struct ratio_def RATIOS[] = {
 	DECODE("pf_mig_slot"),
 	DECODE("pf_mig_movcall"),
 #undef DECODE
+#define ENTRY(n, floor)                                                     \
+	{ floor, "sigsegv", NULL, "sigsegv", false },                       \
+	{ n, floor, "spin_pp", "floor+spin", false },                       \
+	{ n "_mig", floor, NULL, "floor", false }
+	ENTRY("pf_trap", "floor_int3"),
+	ENTRY("pf_ud2", "floor_ud2"),
+	ENTRY("pf_int", "floor_int"),
+	ENTRY("pf_syscall", "floor_syscall"),
+	ENTRY("pf_int80", "floor_int80"),
+#undef ENTRY
 	{ "pf_tp_msg_2", "pf_tp_msg_1", NULL, "1 caller", true },
 	{ "pf_tp_re_2", "pf_tp_re_1", NULL, "1 caller", true },
 	{ "pf_tp_mig_2", "pf_tp_mig_1", NULL, "1 caller", true },
