@@ -34,6 +34,7 @@ static const struct entry {
 	{ SIGSEGV, vector_entry },    /* int $N */
 	{ SIGTRAP, trap_entry },      /* int3 stub */
 	{ SIGILL,  ud2_entry },       /* ud2 stub */
+	{ SIGILL,  vector_entry },    /* int $N under valgrind */
 	{ SIGSYS,  syscall_entry },   /* syscall, and other dispatched calls */
 	{ SIGSYS,  int80_entry },     /* int $0x80 */
 	{ 0,       stray_entry },     /* anything else in an entry page */

@@ -13,7 +13,7 @@ static struct stub_place place_of(int sig, const siginfo_t *si, uintptr_t rip, u
 	struct stub_place pl = { 0 };
 	if (sig == SIGSEGV && si->si_addr)
 		pl = pages_classify(*where = (uintptr_t)si->si_addr);
-	if (!pl.inside && sig == SIGTRAP && si->si_code == SI_KERNEL)
+	if (!pl.inside && sig == SIGTRAP && (si->si_code == SI_KERNEL || si->si_code == TRAP_BRKPT))
 		pl = pages_classify(*where = rip - 1);
 	if (!pl.inside)
 		pl = pages_classify(*where = rip);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "entry/sud.h"
 #include "proc/thread.h"
@@ -90,10 +91,52 @@ static void switch_off(void)
 	armed = false;
 }
 
+/* A probe's system call and what its handler answers. */
+#define PROBE_NR     0x0fffffffL
+#define PROBE_ANSWER 0x5ad
+
+static void answer_probe(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RAX] = PROBE_ANSWER;
+}
+
+/* Does dispatching really work here? A tool that runs the program on a
+ * virtual CPU (valgrind) hands the prctl to the kernel, which then
+ * dispatches the tool's own system calls and kills it. So it is tried
+ * first in a child: a copy made by a raw clone with no exit signal, which
+ * no SIGCHLD handler or waitpid(-1) of the program sees, and which only
+ * makes system calls through the C library until its dispatched one. */
+static bool dispatch_works(void)
+{
+	long pid = syscall(SYS_clone, 0L, 0L, 0L, 0L, 0L);
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		struct kernel_sigaction k = { (void *)answer_probe,
+					      SA_SIGINFO | 0x04000000 /* SA_RESTORER */,
+					      (void *)restorer, 0 };
+		long r = -1;
+		if (syscall(SYS_rt_sigaction, SIGSYS, &k, NULL, sizeof k.mask) == 0 &&
+		    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, libc_lo, libc_len,
+			  &selector) == 0) {
+			selector = SELECTOR_BLOCK;
+			__asm__ volatile("syscall" : "=a"(r) : "a"(PROBE_NR) : "rcx", "r11", "memory");
+		}
+		syscall(SYS_exit, r == PROBE_ANSWER ? 0 : 1);
+	}
+	int status;
+	while (waitpid((pid_t)pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* Everything SUD needs, checked once: the C library's code (where the
  * system calls that must never be dispatched are), its restorer inside it
  * with the instructions an rt_sigreturn reroute relies on, and a kernel
- * that accepts the prctl. */
+ * that dispatches. */
 static void probe(void)
 {
 	const char *env = getenv("PFIPC_SYSCALL_ENTRY");
@@ -116,12 +159,8 @@ static void probe(void)
 	libc_lo = libc.lo;
 	libc_len = libc.len;
 	restorer = r;
-	bool was = armed;
-	if (switch_on() != 0)
-		return;
-	if (!was)
-		switch_off();
-	support = 0;
+	if (dispatch_works())
+		support = 0;
 }
 
 int sud_enable(void)

@@ -16,9 +16,18 @@ bool vector_usable(unsigned vector)
 	return vector <= 0xff && vector != 3 && vector != 4 && vector != 0x80;
 }
 
+/* Raised by an int $N: a #GP from Linux, or SIGILL from valgrind, which
+ * does not emulate the gate check. */
+static bool raised_by_int(int sig, const siginfo_t *si)
+{
+	if (sig == SIGSEGV)
+		return si->si_code == SI_KERNEL && si->si_addr == NULL;
+	return sig == SIGILL && si->si_code > 0;
+}
+
 bool vector_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 {
-	if (si->si_code != SI_KERNEL || si->si_addr != NULL)
+	if (!raised_by_int(sig, si))
 		return false;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t rip = (uintptr_t)g[REG_RIP];

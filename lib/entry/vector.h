@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <ucontext.h>
 
-/* A SIGSEGV: true if it was `int $V` (V the vector pfipc uses) with one of
- * pfipc's call numbers (dispatched or refused). */
+/* A SIGSEGV (or, under valgrind, a SIGILL): true if it was `int $V` (V the
+ * vector pfipc uses) with one of pfipc's call numbers (dispatched or
+ * refused). */
 bool vector_entry(int sig, const siginfo_t *si, ucontext_t *uc);
 
 /* Is VECTOR one an int entry may use? The kernel owns 3 (int3), 4
