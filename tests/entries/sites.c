@@ -23,8 +23,10 @@
 	"st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)"
 
 /* Live data below rsp and in the callee-saved registers, then INSN with
- * the call number in eax and the arguments in rdi, rsi, rdx and ARG4. */
-#define RAW_SITE(insn, arg4, other)                                                     \
+ * the call number in eax and the arguments in rdi, rsi, rdx and ARG4. The
+ * callee-saved registers are operands the site reads back, never
+ * clobbers: the compiler then needs no register to address anything. */
+#define RAW_SITE(insn, arg4, other)                                                \
 	volatile long guard[8];                                                    \
 	for (int i = 0; i < 8; i++)                                                \
 		guard[i] = SITE_GUARD(i);                                          \
@@ -32,25 +34,17 @@
 	register long rsi __asm__("rsi") = b;                                      \
 	register long rdx __asm__("rdx") = c;                                      \
 	register long r4 __asm__(arg4) = d;                                        \
+	register long rbx __asm__("rbx") = SITE_GUARD(10);                         \
+	register long r12 __asm__("r12") = SITE_GUARD(12);                         \
+	register long r13 __asm__("r13") = SITE_GUARD(13);                         \
+	register long r14 __asm__("r14") = SITE_GUARD(14);                         \
+	register long r15 __asm__("r15") = SITE_GUARD(15);                         \
 	long rax = nr;                                                             \
-	long rbx = SITE_GUARD(10), r12 = SITE_GUARD(12), r13 = SITE_GUARD(13);     \
-	long r14 = SITE_GUARD(14), r15 = SITE_GUARD(15);                           \
-	__asm__ volatile("mov %[rbx], %%rbx\n\t"                                   \
-			 "mov %[r12], %%r12\n\t"                                   \
-			 "mov %[r13], %%r13\n\t"                                   \
-			 "mov %[r14], %%r14\n\t"                                   \
-			 "mov %[r15], %%r15\n\t"                                   \
-			 insn "\n\t"                                               \
-			 "mov %%rbx, %[rbx]\n\t"                                   \
-			 "mov %%r12, %[r12]\n\t"                                   \
-			 "mov %%r13, %[r13]\n\t"                                   \
-			 "mov %%r14, %[r14]\n\t"                                   \
-			 "mov %%r15, %[r15]"                                       \
+	__asm__ volatile(insn                                                      \
 			 : "+a"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r4),   \
-			   [rbx] "+m"(rbx), [r12] "+m"(r12), [r13] "+m"(r13),      \
-			   [r14] "+m"(r14), [r15] "+m"(r15)                        \
+			   "+r"(rbx), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)   \
 			 :                                                         \
-			 : "rbx", "r12", "r13", "r14", "r15", CLOBBERS(other));    \
+			 : CLOBBERS(other));                                       \
 	bool kept = rbx == SITE_GUARD(10) && r12 == SITE_GUARD(12) &&              \
 		    r13 == SITE_GUARD(13) && r14 == SITE_GUARD(14) &&              \
 		    r15 == SITE_GUARD(15);                                         \
