@@ -10,7 +10,10 @@
  *                  restorer instead, which makes it where it is allowed;
  *   rt_sigprocmask would change the handler's mask, which sigreturn then
  *                  replaces with the caller's: the caller's saved mask is
- *                  changed instead;
+ *                  changed instead, never blocking SIGSYS (a SIGSYS that
+ *                  finds itself blocked kills the program, and code that
+ *                  makes raw system calls, such as a sanitizer's, blocks
+ *                  every signal around some);
  *   vfork          would return in the child inside the handler, sharing
  *                  the parent's memory while the parent's signal frame is
  *                  still live on the alternate stack (a signal the child
@@ -118,7 +121,9 @@ static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldse
 		case SIG_SETMASK: mask = want; break;
 		default:          return -EINVAL;
 		}
-		mask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+		/* As the kernel keeps SIGKILL and SIGSTOP, pfipc keeps SIGSYS:
+		 * blocked, the next dispatched call would kill the program. */
+		mask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (1ull << (SIGSYS - 1)));
 		memcpy(&uc->uc_sigmask, &mask, sizeof mask);
 	}
 	if (oldset) {

@@ -57,5 +57,6 @@ int main(void)
 			target_between(PF_ENTRY_SYSCALL);
 		}
 	printf("calls %ld sum %ld\n", calls, sum);
+	pf_thread_detach();
 	return sum == calls / 3 * 6 ? 0 : 1;
 }

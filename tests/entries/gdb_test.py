@@ -18,6 +18,7 @@ a function); the program exits 0.
 
 usage: gdb_test.py GDB TARGET
 """
+import os
 import subprocess
 import sys
 import tempfile
@@ -67,9 +68,12 @@ def main():
     with tempfile.NamedTemporaryFile("w", suffix=".py") as f:
         f.write(SCRIPT)
         f.flush()
+        # LeakSanitizer cannot run under a debugger (it ptraces the program).
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "detect_leaks=0"]))
         try:
             out = subprocess.run([gdb, "-nx", "-batch", "-x", f.name, target],
-                                 capture_output=True, text=True, timeout=240).stdout
+                                 capture_output=True, text=True, timeout=240, env=env).stdout
         except subprocess.TimeoutExpired:
             print("gdb timed out")
             return 1

@@ -8,6 +8,8 @@
 
 typedef long entry4_fn(long, long, long, long);
 
+extern const _Bool site_sanitized;   /* built with AddressSanitizer */
+
 long site_raw_syscall(int nr, long a, long b, long c, long d);
 long site_raw_int(int nr, long a, long b, long c, long d);
 long site_raw_int80(int nr, long a, long b, long c, long d);

@@ -205,6 +205,22 @@ static void raw_rt_sigprocmask_changes_the_callers_mask(void **state)
 	assert_false(blocked(SIGUSR2));
 }
 
+/* Code that makes raw system calls blocks every signal around some (a
+ * sanitizer's runtime does): SIGSYS stays deliverable, or the next
+ * dispatched call would kill the program. */
+static void blocking_every_signal_by_a_raw_call_keeps_sigsys(void **state)
+{
+	(void)state;
+	uint64_t all = ~0ull, old;
+	assert_int_equal(raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0), 0);
+	assert_true(blocked(SIGUSR2));
+	assert_false(blocked(SIGSYS));
+	assert_int_equal(raw(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(stub(2, 2), 4);
+	assert_int_equal(raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0), 0);
+	assert_false(blocked(SIGUSR2));
+}
+
 /* A handler installed with the raw system call and a restorer of the
  * program's own, outside the C library: its rt_sigreturn is dispatched. */
 void own_restorer(void);
@@ -282,6 +298,7 @@ static void raw_execve_keeps_the_callers_signal_mask(void **state)
 	char *argv[] = { "/proc/self/exe", "exec-child", NULL };
 	pid_t pid;
 	assert_int_equal(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	char out[4096] = { 0 };
 	size_t n = 0;
@@ -323,6 +340,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_forked_child_makes_ordinary_system_calls),
 		cmocka_unit_test(raw_system_calls_from_outside_libc_are_made),
 		cmocka_unit_test(raw_rt_sigprocmask_changes_the_callers_mask),
+		cmocka_unit_test(blocking_every_signal_by_a_raw_call_keeps_sigsys),
 		cmocka_unit_test(rt_sigreturn_through_a_restorer_outside_libc_works),
 		cmocka_unit_test(raw_vfork_runs_as_fork),
 		cmocka_unit_test(raw_clone_of_a_thread_fails_with_enosys),
