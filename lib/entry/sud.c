@@ -163,12 +163,22 @@ static void probe(void)
 		support = 0;
 }
 
+/* The thread that ends the program stops dispatching first: exit-time code
+ * that makes raw system calls pfipc cannot make for it (a leak checker's
+ * clone of a thread on a stack of its own) runs in atexit handlers
+ * registered before this one, so after it. */
+static void leave_at_exit(void)
+{
+	sud_thread_leave();
+}
+
 int sud_enable(void)
 {
 	pthread_once(&probed, probe);
 	if (support)
 		return support;
-	atomic_store(&enabled, true);
+	if (!atomic_exchange(&enabled, true))
+		atexit(leave_at_exit);
 	return pf_current ? sud_thread_join() : 0;
 }
 
