@@ -13,19 +13,10 @@
 #include <stdbool.h>
 #include "sites.h"
 
-/* AddressSanitizer gives a function's arrays a frame of their own: its
- * sites keep nothing in the red zone, and the test says so. */
-#if defined(__SANITIZE_ADDRESS__)
-const bool site_sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-const bool site_sanitized = true;
-#else
-const bool site_sanitized = false;
-#endif
-#else
-const bool site_sanitized = false;
-#endif
+/* A sanitized build (SITES_SANITIZED, from tests/meson.build) gives the
+ * sites a frame of their own (the sanitizer may call into its runtime):
+ * they keep nothing in the red zone, and the test says so. */
+const bool site_sanitized = SITES_SANITIZED;
 
 /* What an entry may change besides rax, rdi, rsi, rdx and the fourth
  * argument's register (the sites' operands): the rest of the caller-saved
