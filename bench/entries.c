@@ -127,6 +127,7 @@ struct floor {
 static void run_floor_loop(enum floor_kind kind, uint64_t iters)
 {
 	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		switch (kind) {
 		case FLOOR_INT3:
 			__asm__ volatile("int3" ::: "memory");
@@ -324,8 +325,10 @@ __attribute__((noinline)) static long loop_stub(add_fn *stub, uint64_t iters)
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = stub(acc, 1);
+	}
 	return acc;
 }
 

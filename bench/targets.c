@@ -64,6 +64,11 @@ struct entry_floor {
 static const struct entry_floor ENTRY_FLOORS[] = {
 	{ "pf_mig", "sigsegv" },      /* gate: a fetch fault at the gate */
 	{ "pf_mig_slot", "sigsegv" }, /* slot: the CALL's read faults */
+	{ "pf_trap_mig", "floor_int3" },        /* int3 stub: SIGTRAP */
+	{ "pf_ud2_mig", "floor_ud2" },          /* ud2 stub: SIGILL */
+	{ "pf_int_mig", "floor_int" },          /* int $0x81: #GP, SIGSEGV */
+	{ "pf_syscall_mig", "floor_syscall" },  /* syscall: SUD, SIGSYS */
+	{ "pf_int80_mig", "floor_int80" },      /* int $0x80: SUD, SIGSYS */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
