@@ -782,37 +782,12 @@ int pf_revoke(const char *name, pf_process *from);
  * Every kind has a stub per import (pf_import_entry): a function to call
  * with the export's own signature. The numbered kinds (INT, SYSCALL,
  * INT80) can also be entered by the raw instruction, with the number
- * pf_import_number gives:
- *   - eax holds the call number; al (the vector registers a variadic
- *     callee is told about) goes in bits 32..39 of rax for syscall and
- *     int $N, and in the low byte of r11 for int $0x80, whose entry keeps
- *     only eax. Leave them 0 for a callee that is not variadic.
- *   - the arguments are in the System V places (rdi, rsi, rdx, rcx, r8,
- *     r9, xmm0-7), except that syscall takes the fourth in r10 (syscall
- *     clobbers rcx), as Linux's own calls do. Stack arguments are read
- *     from 8(%rsp) up at the instruction: where they are inside a stub
- *     that was called.
- *   - the results come back in rax, rdx, xmm0, xmm1 (and st0, st1) as
- *     from a call; rbx, rbp, r12-r15 and rsp are kept, the 128 bytes below
- *     rsp are never written; every other register (rcx, r11, rdi, rsi,
- *     r8-r10, xmm2-15, flags) may change, as across a call: declare them
- *     clobbered.
- * A thread of a process other than the import's gets -EPERM, as through
- * another process's gate. A number in pfipc's range that names no import
- * is refused with one line on stderr (the program dies, or the process
- * whose export made it crashes); an int $N or a syscall with any other
- * number is not pfipc's: the program's handler gets it, or the system
- * call is made.
- *
- * Syscall and int $0x80 entries need Syscall User Dispatch on the calling
- * thread. pfipc switches it on (pf_entry_enable, or the first
- * pf_import_entry of either kind) for the calling thread and every thread
- * that joins a process afterwards; a thread that joined before, a thread
- * of no process and a forked child do not dispatch, and a call through
- * their stub is refused with one line. System calls made inside the C
- * library always run; one made elsewhere on a dispatching thread is run
- * for the program by pfipc's handler (README: "How a call enters").
+ * pf_import_number gives (its page says how). SYSCALL and INT80 need
+ * Linux's Syscall User Dispatch (pf_entry_enable says which threads have
+ * it). README: "How a call enters".
  */
+
+/* Entry kinds, for pf_import_entry and pf_entry_enable. */
 #define PF_ENTRY_GATE    0u
 #define PF_ENTRY_TRAP    1u
 #define PF_ENTRY_UD2     2u
@@ -838,6 +813,16 @@ int pf_revoke(const char *name, pf_process *from);
  * ERRORS  -EINVAL an unknown KIND; -EOPNOTSUPP the kernel has no Syscall
  *         User Dispatch (Linux < 5.11, or refused under a tool that does not
  *         support it), or the C library's code could not be found.
+ * NOTES
+ *   A thread that joined its process before, a thread of no process and a
+ *   forked child do not dispatch: a call through their SYSCALL or INT80
+ *   stub is refused with one line on stderr (a raw syscall with a pfipc
+ *   number runs as an unknown system call and returns -ENOSYS). System
+ *   calls made inside the C library always run; one made elsewhere on a
+ *   dispatching thread (a raw syscall, the dynamic linker's) is made for
+ *   the program by pfipc's handler, except a clone onto a new stack or
+ *   sharing memory, and clone3, which fail with -ENOSYS; vfork is made as
+ *   fork. A thread that blocks SIGSYS cannot make a dispatched call.
  */
 int pf_entry_enable(unsigned kind);
 
@@ -873,10 +858,30 @@ int pf_import_entry(const pf_import *imp, unsigned kind, void **out);
  * SYNOPSIS  int pf_import_number(const pf_import *imp);
  * DESCRIPTION
  *   The number to put in eax for a raw int $N, syscall or int $0x80 entry
- *   (see above). Every import in the program has its own; they lie far
+ *   (NOTES below). Every import in the program has its own; they lie far
  *   above Linux's system call numbers, from 0x10000000 up.
  * RETURN VALUE  The number (positive), or a negative errno value.
  * ERRORS  -EINVAL IMP is NULL.
+ * NOTES
+ *   The raw instructions: eax holds the number; al (the vector registers
+ *   a variadic callee is told about) goes in bits 32..39 of rax for
+ *   syscall and int $N, and in the low byte of r11 for int $0x80, whose
+ *   entry keeps only eax (leave them 0 for a callee that is not
+ *   variadic). The arguments are in the System V places (rdi, rsi, rdx,
+ *   rcx, r8, r9, xmm0-7), except that syscall takes the fourth in r10
+ *   (syscall clobbers rcx), as Linux's own calls do. Stack arguments are
+ *   read from 8(%rsp) up at the instruction, where they are inside a stub
+ *   that was called. The results come back in rax, rdx, xmm0, xmm1 (and
+ *   st0, st1) as from a call; rbx, rbp, r12-r15 and rsp are kept and the
+ *   128 bytes below rsp are never written; every other register (rcx,
+ *   r11, rdi, rsi, r8-r10, xmm2-15, flags) may change: declare them
+ *   clobbered. A call by number from a thread of another process than the
+ *   import's fails with pf_errno() == -EPERM, as through that process's
+ *   gate. A number in pfipc's range
+ *   that names no import is refused with one line on stderr (the program
+ *   dies, or the process whose export made it crashes); an int $N or a
+ *   syscall with any other number is not pfipc's: the program's handler
+ *   gets it, or the system call is made.
  */
 int pf_import_number(const pf_import *imp);
 
