@@ -29,8 +29,9 @@ struct resume {
 };
 
 /* T called IMP from context UC, with its stack arguments at STACK_ARGS,
- * through the entry named VIA (a static string, "gate" or "slot" today:
- * traces and statistics are labelled with it). 0, or -EFAULT when the
+ * through the entry named VIA (a static string: "gate", "slot", "trap",
+ * "ud2", "int", "syscall" or "int80"; traces and statistics are labelled
+ * with it). 0, or -EFAULT when the
  * caller's stack has no room left for the call (a stack overflow: the
  * entry treats it as a crash of the caller), in which case nothing was
  * changed. */
