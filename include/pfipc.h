@@ -126,9 +126,16 @@ typedef struct pf_process_options {
 	/* How long a call through a lazy import waits for its export to appear,
 	 * in nanoseconds. 0 means 1 second. */
 	int64_t bind_timeout_ns;
-	/* Must be zero. Later versions give these words a meaning, with 0
-	 * keeping today's behaviour. */
-	uint64_t reserved[4];
+	/* PF_ISOLATE_NONE (default): the process shares the program's
+	 * address space. PF_ISOLATE_SPACE: it runs in an operating-system
+	 * process of its own (see pf_process_create), so that nothing it does
+	 * to memory reaches its callers, and its death, however it dies, is a
+	 * crash that its callers see as -EOWNERDEAD. */
+	unsigned isolation;
+	/* Must be zero, as must the reserved words. Later versions give
+	 * them a meaning, with 0 keeping today's behaviour. */
+	unsigned reserved_flags;
+	uint64_t reserved[3];
 } pf_process_options;
 
 /* The size of the first layout (what SIZE 0 means), and the smallest SIZE
@@ -138,6 +145,9 @@ typedef struct pf_process_options {
 
 #define PF_RESTART_NEVER  0u
 #define PF_RESTART_ALWAYS 1u
+
+#define PF_ISOLATE_NONE   0u
+#define PF_ISOLATE_SPACE  1u
 
 /* The function a process runs on its own thread before it serves calls:
  * register exports and imports here. Return 0 to start serving, or a

@@ -65,4 +65,9 @@
 /* Statistics: entry mechanisms ("gate", "slot", ...) counted apart. */
 #define LIMIT_STATS_ENTRIES    16u
 
+/* The shared kernel state (base/shared.c): reserved whole at pf_init,
+ * committed only as it is written. Everything a call's other side must
+ * see is allocated from it. */
+#define LIMIT_SHARED_BYTES     (1ull << 30)
+
 #endif

@@ -1,27 +1,39 @@
+#include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include "base/msg.h"
+#include "base/shared.h"
 
 /* Heap messages are kept for reuse, never given back: a program's
  * asynchronous calls in flight reach a high-water mark, and from then on a
- * call allocates nothing. Taken and returned in normal context only (the
- * fault handler never allocates). */
-static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct call_msg *spare;
+ * call allocates nothing. They live in shared memory (an isolated callee
+ * reads and completes them), and so does their spare list: a message freed
+ * in one OS process is reused in another. Taken and returned in normal
+ * context only (the fault handler never allocates). */
+struct msg_pool {
+	pthread_mutex_t lock;
+	struct call_msg *spare;
+};
+
+static struct msg_pool *pool;
+
+int msg_pool_init(void)
+{
+	if (!(pool = shared_alloc(sizeof *pool)))
+		return -ENOMEM;
+	shared_lock_init(&pool->lock);
+	return 0;
+}
 
 struct call_msg *msg_alloc(void)
 {
-	pthread_mutex_lock(&spare_lock);
-	struct call_msg *m = spare;
+	shared_lock(&pool->lock);
+	struct call_msg *m = pool->spare;
 	if (m)
-		spare = m->next;
-	pthread_mutex_unlock(&spare_lock);
-	if (!m) {
-		/* Its layout is by cache line: keep the lines where it says. */
-		size_t size = (sizeof(struct call_msg) + 63) & ~(size_t)63;
-		if (!(m = aligned_alloc(64, size)))
-			return NULL;
-	}
+		pool->spare = m->next;
+	shared_unlock(&pool->lock);
+	/* Its layout is by cache line: shared blocks are 64-byte aligned. */
+	if (!m && !(m = shared_alloc(sizeof *m)))
+		return NULL;
 	m->on_heap = true;
 	return m;
 }
@@ -30,10 +42,10 @@ void msg_free(struct call_msg *m)
 {
 	if (!m || !m->on_heap)
 		return;
-	pthread_mutex_lock(&spare_lock);
-	m->next = spare;
-	spare = m;
-	pthread_mutex_unlock(&spare_lock);
+	shared_lock(&pool->lock);
+	m->next = pool->spare;
+	pool->spare = m;
+	shared_unlock(&pool->lock);
 }
 
 void msg_stack_reset(struct msg_stack *s)

@@ -91,7 +91,11 @@ struct msg_stack {
 /* Point every empty slot of S at its own storage; depth 0. */
 void msg_stack_reset(struct msg_stack *s);
 
-/* A message on the heap, aligned as its layout wants; NULL without memory. */
+/* Make the spare list of heap messages (pf_init, before anything forks).
+ * 0 or -ENOMEM. */
+int msg_pool_init(void);
+/* A message on the heap (shared memory), aligned as its layout wants; NULL
+ * without memory. */
 struct call_msg *msg_alloc(void);
 /* Free a heap message (a thread's own storage is never freed). */
 void msg_free(struct call_msg *m);

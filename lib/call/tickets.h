@@ -8,6 +8,10 @@
 #include <stdint.h>
 
 struct call_msg;
+struct pf_process;
+
+/* The table (pf_init, before anything forks). 0 or -ENOMEM. */
+int tickets_init(void);
 
 /* Give M a ticket (stored in M->ticket and *OUT). 0 or -ENOSPC. */
 int tickets_issue(struct call_msg *m, uint64_t *out);
@@ -18,5 +22,9 @@ struct call_msg *tickets_find(uint64_t ticket);
 /* Forget TICKET (collected, or never handed out because its call failed).
  * False if it was not there (another thread collected it). */
 bool tickets_forget(uint64_t ticket);
+
+/* P's OS process is gone with the tickets it had not collected: forget
+ * them, and free or give up their calls. */
+void tickets_drop_process(const struct pf_process *p);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "pf_limits.h"
+#include "base/shared.h"
 #include "ident/caller_data.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -36,21 +37,27 @@ struct cd_table {
 	size_t count;
 };
 
-static struct cd_table *_Atomic tables[LIMIT_PROCESSES];
+/* In shared memory, variables and all: an isolated server's are released
+ * by the program when the server's OS process ends. */
+static struct cd_table *_Atomic *tables;
+
+int caller_data_init(void)
+{
+	return (tables = shared_alloc(LIMIT_PROCESSES * sizeof *tables)) ? 0 : -ENOMEM;
+}
 
 static struct cd_table *table_of(const struct pf_process *server, int create)
 {
 	struct cd_table *tb = atomic_load_explicit(&tables[server->index], memory_order_acquire);
 	if (tb || !create)
 		return tb;
-	struct cd_table *fresh = calloc(1, sizeof *fresh);
+	struct cd_table *fresh = shared_alloc(sizeof *fresh);
 	if (!fresh)
 		return NULL;
-	pthread_mutex_init(&fresh->lock, NULL);
+	shared_lock_init(&fresh->lock);
 	if (atomic_compare_exchange_strong(&tables[server->index], &tb, fresh))
 		return fresh;
-	pthread_mutex_destroy(&fresh->lock);   /* another thread made it first */
-	free(fresh);
+	shared_free(fresh);   /* another thread made it first */
 	return tb;
 }
 
@@ -94,7 +101,7 @@ int pf_caller_data_alloc(unsigned key, size_t size, void **out)
 	struct cd_table *tb = table_of(server, 1);
 	if (!tb)
 		return -ENOMEM;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	struct cd_entry **link = find_locked(tb, caller, key);
 	/* Checked under the lock: caller_data_release takes it after the
 	 * caller is marked dead, so nothing allocated here can outlive it. */
@@ -102,7 +109,7 @@ int pf_caller_data_alloc(unsigned key, size_t size, void **out)
 		rc = -EEXIST;
 	else if (!process_is_alive(caller))
 		rc = -ESRCH;
-	else if (!(*link = calloc(1, sizeof **link + size)))
+	else if (!(*link = shared_alloc(sizeof **link + size)))
 		rc = -ENOMEM;
 	if (!rc) {
 		(*link)->caller = caller;
@@ -110,7 +117,7 @@ int pf_caller_data_alloc(unsigned key, size_t size, void **out)
 		tb->count++;
 		*out = (*link)->data;
 	}
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return rc;
 }
 
@@ -120,9 +127,9 @@ void *pf_caller_data_get(unsigned key)
 	struct cd_table *tb;
 	if (who(&server, &caller) || !(tb = table_of(server, 0)))
 		return NULL;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	struct cd_entry *e = *find_locked(tb, caller, key);
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return e ? e->data : NULL;
 }
 
@@ -135,14 +142,14 @@ int pf_caller_data_free(unsigned key)
 	struct cd_table *tb = table_of(server, 0);
 	if (!tb)
 		return -ENOENT;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	struct cd_entry **link = find_locked(tb, caller, key), *e = *link;
 	if (e) {
 		*link = e->next;
 		tb->count--;
 	}
-	pthread_mutex_unlock(&tb->lock);
-	free(e);
+	shared_unlock(&tb->lock);
+	shared_free(e);
 	return e ? 0 : -ENOENT;
 }
 
@@ -151,7 +158,7 @@ int pf_caller_data_free(unsigned key)
 static void drop(struct cd_table *tb, const struct pf_process *caller)
 {
 	struct cd_entry *gone = NULL;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	for (unsigned b = 0; b < BUCKETS; b++) {
 		struct cd_entry **link = &tb->buckets[b];
 		while (*link) {
@@ -166,10 +173,10 @@ static void drop(struct cd_table *tb, const struct pf_process *caller)
 			tb->count--;
 		}
 	}
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	while (gone) {
 		struct cd_entry *next = gone->next;
-		free(gone);
+		shared_free(gone);
 		gone = next;
 	}
 }
@@ -186,13 +193,20 @@ void caller_data_release(struct pf_process *p)
 	}
 }
 
+void caller_data_drop_own(struct pf_process *p)
+{
+	struct cd_table *own = table_of(p, 0);
+	if (own)
+		drop(own, NULL);
+}
+
 size_t caller_data_count(const struct pf_process *server)
 {
 	struct cd_table *tb = table_of(server, 0);
 	if (!tb)
 		return 0;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	size_t n = tb->count;
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return n;
 }

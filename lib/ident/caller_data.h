@@ -7,6 +7,14 @@
 
 struct pf_process;
 
+/* The tables (pf_init, before anything forks). 0 or -ENOMEM. */
+int caller_data_init(void);
+
+/* P's memory is gone (its OS process ended): free every variable P kept
+ * as a server (its next incarnation starts without them, as with the
+ * rest of its memory). */
+void caller_data_drop_own(struct pf_process *p);
+
 /* P exited: free every variable other servers kept for P as a caller, and
  * every variable P kept as a server. */
 void caller_data_release(struct pf_process *p);

@@ -14,11 +14,15 @@
  *   pf_revoke    the exporter, or the process that granted that grant
  *
  * The table is small and read on every call to a private export only:
- * one array under a read-write lock. */
+ * one array under one lock, in shared memory (an isolated exporter grants
+ * and checks as the program does). The lock is a robust mutex rather than
+ * a read-write lock, which cannot be robust: a holder killed with it held
+ * left the array as it was between two whole-entry stores. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/shared.h"
 #include "ident/grants.h"
 #include "proc/process.h"
 #include "ident/registry.h"
@@ -32,37 +36,49 @@ struct grant {
 	unsigned flags;                     /* PF_GRANT_* */
 };
 
-static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct grant *grants;
-static unsigned ngrants, cap;
+struct grant_table {
+	pthread_mutex_t lock;
+	struct grant *grants;
+	unsigned ngrants, cap;
+};
+
+static struct grant_table *gt;
+
+int grants_init(void)
+{
+	if (!(gt = shared_alloc(sizeof *gt)))
+		return -ENOMEM;
+	shared_lock_init(&gt->lock);
+	return 0;
+}
 
 static int find_locked(const struct export_entry *e, const struct pf_process *exporter,
 		       const struct pf_process *holder)
 {
-	for (unsigned i = 0; i < ngrants; i++)
-		if (grants[i].entry == e && grants[i].exporter == exporter &&
-		    grants[i].holder == holder)
+	for (unsigned i = 0; i < gt->ngrants; i++)
+		if (gt->grants[i].entry == e && gt->grants[i].exporter == exporter &&
+		    gt->grants[i].holder == holder)
 			return (int)i;
 	return -1;
 }
 
 static int add_locked(struct grant g)
 {
-	if (ngrants == cap) {
-		unsigned ncap = cap ? cap * 2 : 16;
-		struct grant *n = realloc(grants, ncap * sizeof *n);
+	if (gt->ngrants == gt->cap) {
+		unsigned ncap = gt->cap ? gt->cap * 2 : 16;
+		struct grant *n = shared_realloc(gt->grants, ncap * sizeof *n);
 		if (!n)
 			return -ENOMEM;
-		grants = n;
-		cap = ncap;
+		gt->grants = n;
+		gt->cap = ncap;
 	}
-	grants[ngrants++] = g;
+	gt->grants[gt->ngrants++] = g;
 	return 0;
 }
 
 static void remove_at_locked(unsigned i)
 {
-	grants[i] = grants[--ngrants];
+	gt->grants[i] = gt->grants[--gt->ngrants];
 }
 
 /* Remove HOLDER's grant on (E, EXPORTER) and, recursively, the grants it
@@ -75,10 +91,10 @@ static void revoke_chain_locked(const struct export_entry *e,
 	if (i < 0)
 		return;
 	remove_at_locked((unsigned)i);
-	for (unsigned j = 0; j < ngrants;) {
-		if (grants[j].entry == e && grants[j].exporter == exporter &&
-		    grants[j].granter == holder) {
-			revoke_chain_locked(e, exporter, grants[j].holder);
+	for (unsigned j = 0; j < gt->ngrants;) {
+		if (gt->grants[j].entry == e && gt->grants[j].exporter == exporter &&
+		    gt->grants[j].granter == holder) {
+			revoke_chain_locked(e, exporter, gt->grants[j].holder);
 			j = 0;   /* the array changed under us */
 		} else {
 			j++;
@@ -93,9 +109,9 @@ bool grants_allowed(const struct export_entry *e, const struct pf_process *expor
 		return true;
 	if (!exporter)
 		return false;
-	pthread_rwlock_rdlock(&lock);
+	shared_lock(&gt->lock);
 	bool ok = find_locked(e, exporter, p) >= 0;
-	pthread_rwlock_unlock(&lock);
+	shared_unlock(&gt->lock);
 	return ok;
 }
 
@@ -129,18 +145,18 @@ int pf_grant(const char *name, pf_process *to, unsigned flags)
 		return -EPERM;
 	if (to == self)
 		return 0;   /* an exporter may always use its own export */
-	pthread_rwlock_wrlock(&lock);
+	shared_lock(&gt->lock);
 	if (!process_is_alive(to)) {
 		rc = -ESRCH;   /* under the lock: grants_release runs after death */
 	} else {
 		int i = find_locked(e, exporter, to);
 		struct grant g = { e, exporter, to, self, flags };
 		if (i >= 0)
-			grants[i] = g;   /* a direct grant replaces a delegated one */
+			gt->grants[i] = g;   /* a direct grant replaces a delegated one */
 		else
 			rc = add_locked(g);
 	}
-	pthread_rwlock_unlock(&lock);
+	shared_unlock(&gt->lock);
 	return rc;
 }
 
@@ -153,16 +169,16 @@ int pf_delegate(const char *name, pf_process *to)
 		return rc;
 	if (self == exporter)
 		return pf_grant(name, to, 0);
-	pthread_rwlock_wrlock(&lock);
+	shared_lock(&gt->lock);
 	int mine = find_locked(e, exporter, self);
-	if (mine < 0 || !(grants[mine].flags & PF_GRANT_DELEGATE))
+	if (mine < 0 || !(gt->grants[mine].flags & PF_GRANT_DELEGATE))
 		rc = -EPERM;
 	else if (!process_is_alive(to))
 		rc = -ESRCH;
 	else if (to != exporter && find_locked(e, exporter, to) < 0)
 		rc = add_locked((struct grant){ e, exporter, to, self, 0 });
 	/* A process that already holds a grant keeps the one it has. */
-	pthread_rwlock_unlock(&lock);
+	shared_unlock(&gt->lock);
 	return rc;
 }
 
@@ -173,23 +189,23 @@ int pf_revoke(const char *name, pf_process *from)
 	int rc = resolve(name, from, &self, &e, &exporter);
 	if (rc)
 		return rc;
-	pthread_rwlock_wrlock(&lock);
+	shared_lock(&gt->lock);
 	int i = find_locked(e, exporter, from);
 	if (i < 0)
 		rc = -ENOENT;
-	else if (self != exporter && grants[i].granter != self)
+	else if (self != exporter && gt->grants[i].granter != self)
 		rc = -EPERM;
 	else
 		revoke_chain_locked(e, exporter, from);
-	pthread_rwlock_unlock(&lock);
+	shared_unlock(&gt->lock);
 	return rc;
 }
 
 void grants_release(struct pf_process *p)
 {
-	pthread_rwlock_wrlock(&lock);
-	for (unsigned i = 0; i < ngrants;) {
-		struct grant *g = &grants[i];
+	shared_lock(&gt->lock);
+	for (unsigned i = 0; i < gt->ngrants;) {
+		struct grant *g = &gt->grants[i];
 		if (g->exporter == p) {
 			remove_at_locked(i);
 		} else if (g->holder == p) {
@@ -199,13 +215,13 @@ void grants_release(struct pf_process *p)
 			i++;
 		}
 	}
-	pthread_rwlock_unlock(&lock);
+	shared_unlock(&gt->lock);
 }
 
 unsigned grants_count(void)
 {
-	pthread_rwlock_rdlock(&lock);
-	unsigned n = ngrants;
-	pthread_rwlock_unlock(&lock);
+	shared_lock(&gt->lock);
+	unsigned n = gt->ngrants;
+	shared_unlock(&gt->lock);
 	return n;
 }

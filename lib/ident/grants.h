@@ -7,6 +7,9 @@
 struct export_entry;
 struct pf_process;
 
+/* The table of grants (pf_init, before anything forks). 0 or -ENOMEM. */
+int grants_init(void);
+
 /* May P use E while EXPORTER serves it? Always for a public export and for
  * the exporter itself; for a private one only with a grant from EXPORTER.
  * Checked at import and again at every call, so a revoke takes effect at

@@ -26,6 +26,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include "pf_limits.h"
+#include "base/shared.h"
 #include "ident/handles.h"
 #include "proc/process.h"
 #include "proc/thread.h"
@@ -54,7 +55,14 @@ struct handle_table {
 	size_t open;
 };
 
-static struct handle_table *_Atomic tables[LIMIT_PROCESSES];
+/* In shared memory, as the other kernel state: an isolated server's table
+ * is released by the program when the server's OS process ends. */
+static struct handle_table *_Atomic *tables;
+
+int handles_init(void)
+{
+	return (tables = shared_alloc(LIMIT_PROCESSES * sizeof *tables)) ? 0 : -ENOMEM;
+}
 
 /* splitmix64: the tags need to be unpredictable to a client that has not
  * read the server's memory, not cryptographic (nothing is, in one address
@@ -86,16 +94,15 @@ static struct handle_table *table_of(const struct pf_process *server, bool creat
 	struct handle_table *tb = atomic_load_explicit(&tables[server->index], memory_order_acquire);
 	if (tb || !create)
 		return tb;
-	struct handle_table *fresh = calloc(1, sizeof *fresh);
+	struct handle_table *fresh = shared_alloc(sizeof *fresh);
 	if (!fresh)
 		return NULL;
-	pthread_mutex_init(&fresh->lock, NULL);
+	shared_lock_init(&fresh->lock);
 	fresh->free_head = fresh->free_tail = NO_SLOT;
 	fresh->rng = seed();
 	if (atomic_compare_exchange_strong(&tables[server->index], &tb, fresh))
 		return fresh;
-	pthread_mutex_destroy(&fresh->lock);   /* another thread made it first */
-	free(fresh);
+	shared_free(fresh);   /* another thread made it first */
 	return tb;
 }
 
@@ -119,7 +126,7 @@ static int take_slot_locked(struct handle_table *tb, uint32_t *index)
 		return -ENOSPC;
 	if (tb->nslots == tb->cap) {
 		uint32_t cap = tb->cap ? tb->cap * 2 : 16;
-		struct handle_slot *s = realloc(tb->slots, cap * sizeof *s);
+		struct handle_slot *s = shared_realloc(tb->slots, cap * sizeof *s);
 		if (!s)
 			return -ENOMEM;
 		tb->slots = s;
@@ -169,7 +176,7 @@ int pf_handle_create(void *object, uint64_t *out_handle)
 	if (!tb)
 		return -ENOMEM;
 	uint32_t index;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	/* Checked under the lock: handles_release takes it after the caller is
 	 * marked dead, so no handle made here outlives its owner. */
 	rc = process_is_alive(caller) ? take_slot_locked(tb, &index) : -ESRCH;
@@ -181,7 +188,7 @@ int pf_handle_create(void *object, uint64_t *out_handle)
 		tb->open++;
 		*out_handle = encode(index, s);
 	}
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return rc;
 }
 
@@ -197,14 +204,14 @@ static int open_locked(uint64_t h, struct handle_table **tbp, uint32_t *index)
 	if (!tb)
 		return -EBADF;
 	uint32_t i = (uint32_t)(h & INDEX_MASK);
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	struct handle_slot *s = i < tb->nslots ? &tb->slots[i] : NULL;
 	if (!s || !s->owner || encode(i, s) != h)
 		rc = -EBADF;
 	else if (s->owner != caller)
 		rc = -EPERM;
 	if (rc) {
-		pthread_mutex_unlock(&tb->lock);
+		shared_unlock(&tb->lock);
 		return rc;
 	}
 	*tbp = tb;
@@ -222,7 +229,7 @@ int pf_handle_lookup(uint64_t h, void **out)
 	if (rc)
 		return rc;
 	*out = tb->slots[i].object;
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return 0;
 }
 
@@ -234,7 +241,7 @@ int pf_handle_close(uint64_t h)
 	if (rc)
 		return rc;
 	close_slot_locked(tb, i);
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return 0;
 }
 
@@ -252,20 +259,20 @@ int pf_handle_transfer(uint64_t h, pf_process *to)
 		tb->slots[i].owner = to;
 	else
 		rc = -ESRCH;
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return rc;
 }
 
 /* Close TB's handles owned by OWNER, or all of them when OWNER is NULL. */
 static void drop(struct handle_table *tb, const struct pf_process *owner)
 {
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	for (uint32_t i = 0; i < tb->nslots; i++) {
 		struct pf_process *o = tb->slots[i].owner;
 		if (o && (!owner || o == owner))
 			close_slot_locked(tb, i);
 	}
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 }
 
 void handles_release(struct pf_process *p)
@@ -280,13 +287,20 @@ void handles_release(struct pf_process *p)
 	}
 }
 
+void handles_drop_own(struct pf_process *p)
+{
+	struct handle_table *own = table_of(p, false);
+	if (own)
+		drop(own, NULL);
+}
+
 size_t handles_open_count(const struct pf_process *server)
 {
 	struct handle_table *tb = table_of(server, false);
 	if (!tb)
 		return 0;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	size_t n = tb->open;
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return n;
 }

@@ -7,6 +7,13 @@
 
 struct pf_process;
 
+/* The tables (pf_init, before anything forks). 0 or -ENOMEM. */
+int handles_init(void);
+
+/* P's memory is gone (its OS process ended): close every handle in P's
+ * own table, whose objects were in that memory. */
+void handles_drop_own(struct pf_process *p);
+
 /* P exited: close every handle P owned in other servers' tables, and every
  * handle in P's own table. */
 void handles_release(struct pf_process *p);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/arena.h"
+#include "base/shared.h"
 #include "ident/grants.h"
 #include "ident/import.h"
 #include "ident/registry.h"
@@ -15,14 +16,25 @@ struct import_table {
 	struct pf_import imports[LIMIT_IMPORTS];
 };
 
+/* In shared memory, as the process record: a call's callee and the
+ * program's clean-up read the import a call was made through. */
 int import_table_create(struct pf_process *p)
 {
-	struct import_table *tb = calloc(1, sizeof *tb);
+	struct import_table *tb = shared_alloc(sizeof *tb);
 	if (!tb)
 		return -ENOMEM;
-	pthread_mutex_init(&tb->lock, NULL);
+	shared_lock_init(&tb->lock);
 	p->imports = tb;
 	return 0;
+}
+
+void import_table_reset(struct pf_process *p)
+{
+	struct import_table *tb = p->imports;
+	shared_lock(&tb->lock);
+	for (unsigned i = 0; i < LIMIT_IMPORTS; i++)
+		atomic_store(&tb->imports[i].in_use, false);
+	shared_unlock(&tb->lock);
 }
 
 struct pf_import *import_at(const struct pf_process *p, unsigned slot)
@@ -52,7 +64,7 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 		return -EPERM;
 
 	struct import_table *tb = p->imports;
-	pthread_mutex_lock(&tb->lock);
+	shared_lock(&tb->lock);
 	int rc = -ENOSPC;
 	for (unsigned i = 0; i < LIMIT_IMPORTS; i++) {
 		struct pf_import *imp = &tb->imports[i];
@@ -70,7 +82,7 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 		rc = 0;
 		break;
 	}
-	pthread_mutex_unlock(&tb->lock);
+	shared_unlock(&tb->lock);
 	return rc;
 }
 

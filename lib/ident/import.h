@@ -25,6 +25,10 @@ struct pf_import {
 /* Give P its (empty) import table. 0 or -ENOMEM. */
 int import_table_create(struct pf_process *p);
 
+/* P's memory is gone (its OS process ended): the imports it held are
+ * forgotten, and its next incarnation starts with an empty table. */
+void import_table_reset(struct pf_process *p);
+
 /* The import living at slot SLOT of process P, or NULL. Handler-safe. */
 struct pf_import *import_at(const struct pf_process *p, unsigned slot);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include "base/shared.h"
 #include "ident/registry.h"
 #include "proc/process.h"
 
@@ -14,16 +15,36 @@ struct namespace_owner {
 	struct pf_process *owner;
 };
 
-/* Writers hold `lock`; the call path reads entries' atomics without it. */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct export_entry entries[MAX_ENTRIES];
-static unsigned nentries;
-static struct namespace_owner namespaces[MAX_NAMESPACES];
-static unsigned nnamespaces;
+/* Writers hold `lock`; the call path reads entries' atomics without it.
+ * In shared memory: an isolated process exports and binds names as the
+ * program does. A writer killed with the lock held left at most one name
+ * half made (an entry's fields are set before it is counted or owned). */
+struct registry {
+	pthread_mutex_t lock;
+	_Atomic unsigned nentries;
+	unsigned nnamespaces;
+	struct export_entry entries[MAX_ENTRIES];
+	struct namespace_owner namespaces[MAX_NAMESPACES];
+};
+
+static struct registry *reg;
+
+int registry_init(void)
+{
+	if (!(reg = shared_alloc(sizeof *reg)))
+		return -ENOMEM;
+	shared_lock_init(&reg->lock);
+	return 0;
+}
 
 unsigned registry_index(const struct export_entry *e)
 {
-	return (unsigned)(e - entries);
+	return (unsigned)(e - reg->entries);
+}
+
+struct export_entry *registry_at(unsigned i)
+{
+	return i < atomic_load(&reg->nentries) ? &reg->entries[i] : NULL;
 }
 
 static bool part_valid(const char *s, size_t n)
@@ -50,19 +71,19 @@ bool registry_name_valid(const char *name)
 
 static struct export_entry *find_locked(const char *name)
 {
-	for (unsigned i = 0; i < nentries; i++)
-		if (strcmp(entries[i].name, name) == 0)
-			return &entries[i];
+	for (unsigned i = 0; i < reg->nentries; i++)
+		if (strcmp(reg->entries[i].name, name) == 0)
+			return &reg->entries[i];
 	return NULL;
 }
 
 static struct export_entry *create_locked(const char *name)
 {
-	if (nentries == MAX_ENTRIES)
+	if (reg->nentries == MAX_ENTRIES)
 		return NULL;
-	struct export_entry *e = &entries[nentries];
+	struct export_entry *e = &reg->entries[reg->nentries];
 	strcpy(e->name, name);
-	nentries++;
+	reg->nentries++;
 	return e;
 }
 
@@ -70,8 +91,8 @@ static struct export_entry *create_locked(const char *name)
 static int claim_namespace_locked(struct pf_process *p, const char *name)
 {
 	size_t n = (size_t)(strchr(name, '.') - name);
-	for (unsigned i = 0; i < nnamespaces; i++) {
-		struct namespace_owner *ns = &namespaces[i];
+	for (unsigned i = 0; i < reg->nnamespaces; i++) {
+		struct namespace_owner *ns = &reg->namespaces[i];
 		if (strlen(ns->name) != n || memcmp(ns->name, name, n) != 0)
 			continue;
 		if (ns->owner != p && process_is_alive(ns->owner))
@@ -79,11 +100,11 @@ static int claim_namespace_locked(struct pf_process *p, const char *name)
 		ns->owner = p;
 		return 0;
 	}
-	if (nnamespaces == MAX_NAMESPACES)
+	if (reg->nnamespaces == MAX_NAMESPACES)
 		return -ENOSPC;
-	memcpy(namespaces[nnamespaces].name, name, n);
-	namespaces[nnamespaces].name[n] = '\0';
-	namespaces[nnamespaces++].owner = p;
+	memcpy(reg->namespaces[reg->nnamespaces].name, name, n);
+	reg->namespaces[reg->nnamespaces].name[n] = '\0';
+	reg->namespaces[reg->nnamespaces++].owner = p;
 	return 0;
 }
 
@@ -114,7 +135,7 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 	    (flags & ~known) || stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES ||
 	    !bufs_valid(bufs, nbufs, stack_bytes))
 		return -EINVAL;
-	pthread_mutex_lock(&lock);
+	shared_lock(&reg->lock);
 	int rc = claim_namespace_locked(p, name);
 	struct export_entry *e = rc ? NULL : find_locked(name);
 	if (!rc && e && atomic_load(&e->owner))
@@ -131,26 +152,26 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 		atomic_store(&e->last_owner, p);
 		atomic_store_explicit(&e->owner, p, memory_order_release);
 	}
-	pthread_mutex_unlock(&lock);
+	shared_unlock(&reg->lock);
 	return rc;
 }
 
 struct export_entry *registry_lookup(const char *name, bool create)
 {
-	pthread_mutex_lock(&lock);
+	shared_lock(&reg->lock);
 	struct export_entry *e = find_locked(name);
 	if (!e && create)
 		e = create_locked(name);
-	pthread_mutex_unlock(&lock);
+	shared_unlock(&reg->lock);
 	return e;
 }
 
 void registry_withdraw(struct pf_process *p)
 {
-	pthread_mutex_lock(&lock);
-	for (unsigned i = 0; i < nentries; i++) {
+	shared_lock(&reg->lock);
+	for (unsigned i = 0; i < reg->nentries; i++) {
 		struct pf_process *cur = p;
-		atomic_compare_exchange_strong(&entries[i].owner, &cur, NULL);
+		atomic_compare_exchange_strong(&reg->entries[i].owner, &cur, NULL);
 	}
-	pthread_mutex_unlock(&lock);
+	shared_unlock(&reg->lock);
 }

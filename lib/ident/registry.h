@@ -26,9 +26,15 @@ struct export_entry {
 
 };
 
+/* The table of names (pf_init, before anything forks). 0 or -ENOMEM. */
+int registry_init(void);
+
 /* E's place in the table, 0 .. LIMIT_EXPORT_NAMES - 1: other layers keep
  * their own per-export state in tables of that size. */
 unsigned registry_index(const struct export_entry *e);
+
+/* The entry at index I (made so far), or NULL: for walking every name. */
+struct export_entry *registry_at(unsigned i);
 
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);

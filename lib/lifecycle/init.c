@@ -1,8 +1,20 @@
 /* pf_init: the arena and the entries' signal handler, once. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/arena.h"
+#include "base/msg.h"
+#include "base/shared.h"
+#include "call/tickets.h"
+#include "ident/caller_data.h"
+#include "ident/grants.h"
+#include "ident/handles.h"
+#include "ident/registry.h"
+#include "proc/process.h"
+#include "proc/space.h"
+#include "proc/thread.h"
+#include "sched/turns.h"
 #include "entry/decode.h"
 #include "entry/entry.h"
 #include "pfipc.h"
@@ -11,14 +23,44 @@
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result;
 
+/* Everything an isolated process must find where the program has it is
+ * made here, before the helper forks: the shared region and each layer's
+ * tables in it. */
+static int kernel_state_init(void)
+{
+	int (*const steps[])(void) = {
+		shared_init, msg_pool_init, process_table_init, thread_pool_init,
+		registry_init, grants_init, handles_init, caller_data_init, turns_init,
+		tickets_init,
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int rc = steps[i]();
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A child the program forked goes on with its own kernel: a private copy
+ * of the shared state, as it had when that state was private memory. */
+static void after_fork_in_child(void)
+{
+	space_forked();
+	shared_fork_child();
+}
+
 static void init_once(void)
 {
 	const char *cache = getenv("PFIPC_DECODE_CACHE");
 	if (cache && strcmp(cache, "0") == 0)
 		decode_cache_enable(false);
-	init_result = arena_init();
+	init_result = kernel_state_init();
+	if (!init_result)
+		init_result = arena_init();
 	if (!init_result)
 		init_result = entry_install();
+	if (!init_result && pthread_atfork(NULL, NULL, after_fork_in_child) != 0)
+		init_result = -ENOMEM;
 	if (!init_result)
 		trace_from_environment();
 }

@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include "base/shared.h"
 #include "entry/thread.h"
 #include "ident/identity.h"
 #include "ident/import.h"
@@ -45,13 +46,13 @@ static int process_make(const char *name, const pf_process_options *opts,
 	struct pf_process *p;
 	if ((rc = process_new(name, opts, &p)) != 0)
 		return rc;
-	struct process_life *life = calloc(1, sizeof *life);
+	struct process_life *life = shared_alloc(sizeof *life);
 	if (!life || queue_create(p) != 0 || import_table_create(p) != 0) {
-		free(life);
+		shared_free(life);
 		return -ENOMEM;   /* the record itself is never reused */
 	}
-	pthread_mutex_init(&life->join_lock, NULL);
-	sem_init(&life->init_done, 0, 0);
+	shared_lock_init(&life->join_lock);
+	sem_init(&life->init_done, 1, 0);
 	p->life = life;
 	process_publish(p);
 	*out = p;
@@ -289,11 +290,11 @@ int pf_process_join(pf_process *p)
 	/* Its own lock, held while joining: a second joiner returns only once
 	 * the threads have really ended. */
 	struct process_life *life = p->life;
-	pthread_mutex_lock(&life->join_lock);
+	shared_lock(&life->join_lock);
 	if (!life->joined)
 		for (unsigned i = 0; i < life->nservers; i++)
 			pthread_join(life->servers[i], NULL);
 	life->joined = true;
-	pthread_mutex_unlock(&life->join_lock);
+	shared_unlock(&life->join_lock);
 	return 0;
 }

@@ -40,9 +40,12 @@ int process_options_read(pf_process_options *dst, const pf_process_options *src)
 		return -EINVAL;
 	memcpy(dst, src, known);
 	dst->size = sizeof *dst;
-	if (!all_zero((const unsigned char *)dst->reserved, sizeof dst->reserved))
+	if (dst->reserved_flags ||
+	    !all_zero((const unsigned char *)dst->reserved, sizeof dst->reserved))
 		return -EINVAL;
 	if (dst->restart != PF_RESTART_NEVER && dst->restart != PF_RESTART_ALWAYS)
+		return -EINVAL;
+	if (dst->isolation != PF_ISOLATE_NONE && dst->isolation != PF_ISOLATE_SPACE)
 		return -EINVAL;
 	return 0;
 }

@@ -2,16 +2,38 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/shared.h"
 #include "proc/options.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 
-static struct pf_process *_Atomic table[LIMIT_PROCESSES];
-static _Atomic unsigned ncreated;
+/* In shared memory: an isolated process finds every record, and makes
+ * new ones, as the program does. */
+struct process_table {
+	_Atomic unsigned ncreated;
+	struct pf_process *_Atomic slot[LIMIT_PROCESSES];
+};
+
+static struct process_table *table;
+
+int process_table_init(void)
+{
+	return (table = shared_alloc(sizeof *table)) ? 0 : -ENOMEM;
+}
 
 struct pf_process *process_by_index(unsigned i)
 {
-	return i < LIMIT_PROCESSES ? atomic_load_explicit(&table[i], memory_order_acquire) : NULL;
+	return table && i < LIMIT_PROCESSES
+		       ? atomic_load_explicit(&table->slot[i], memory_order_acquire) : NULL;
+}
+
+unsigned process_count(void)
+{
+	if (!table)
+		return 0;
+	unsigned n = atomic_load(&table->ncreated);
+	return n < LIMIT_PROCESSES ? n : LIMIT_PROCESSES;
 }
 
 bool process_is_alive(const struct pf_process *p)
@@ -51,10 +73,10 @@ int process_new(const char *name, const pf_process_options *opts,
 		return rc;
 	if (o.threads > LIMIT_PROCESS_THREADS)
 		return -EINVAL;
-	unsigned idx = atomic_fetch_add(&ncreated, 1);
+	unsigned idx = atomic_fetch_add(&table->ncreated, 1);
 	if (idx >= LIMIT_PROCESSES)
 		return -ENOSPC;
-	struct pf_process *p = calloc(1, sizeof *p);
+	struct pf_process *p = shared_alloc(sizeof *p);
 	if (!p)
 		return -ENOMEM;
 	strcpy(p->name, name);
@@ -64,7 +86,9 @@ int process_new(const char *name, const pf_process_options *opts,
 		p->opts.threads = 1;
 	if (p->opts.bind_timeout_ns == 0)
 		p->opts.bind_timeout_ns = 1000000000;
-	pthread_mutex_init(&p->watch_lock, NULL);
+	shared_lock_init(&p->watch_lock);
+	shared_lock_init(&p->space_lock);
+	atomic_store(&p->os_pid, space_self_pid());
 	atomic_store(&p->state, PROC_STARTING);
 	*out = p;
 	return 0;
@@ -72,14 +96,14 @@ int process_new(const char *name, const pf_process_options *opts,
 
 void process_publish(struct pf_process *p)
 {
-	atomic_store_explicit(&table[p->index], p, memory_order_release);
+	atomic_store_explicit(&table->slot[p->index], p, memory_order_release);
 }
 
 void process_tell_watchers(struct pf_process *p, int why)
 {
-	pthread_mutex_lock(&p->watch_lock);
+	shared_lock(&p->watch_lock);
 	unsigned n = p->nwatchers;
-	pthread_mutex_unlock(&p->watch_lock);
+	shared_unlock(&p->watch_lock);
 	for (unsigned i = 0; i < n; i++)
 		p->watchers[i].fn(p, why, p->watchers[i].arg);
 }
@@ -88,7 +112,11 @@ int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg)
 {
 	if (!p || !fn)
 		return -EINVAL;
-	pthread_mutex_lock(&p->watch_lock);
+	/* FN and ARG mean something in the program's memory only, where
+	 * every death is told (an isolated process's copy is not). */
+	if (space_isolated_self())
+		return -EOPNOTSUPP;
+	shared_lock(&p->watch_lock);
 	int rc = -ENOSPC;
 	if (p->nwatchers < LIMIT_WATCHERS) {
 		p->watchers[p->nwatchers].fn = fn;
@@ -96,7 +124,7 @@ int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg)
 		p->nwatchers++;
 		rc = 0;
 	}
-	pthread_mutex_unlock(&p->watch_lock);
+	shared_unlock(&p->watch_lock);
 	return rc;
 }
 
@@ -120,8 +148,8 @@ pf_process *pf_process_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	unsigned n = atomic_load(&ncreated);
-	for (unsigned i = 0; i < n && i < LIMIT_PROCESSES; i++) {
+	unsigned n = process_count();
+	for (unsigned i = 0; i < n; i++) {
 		struct pf_process *p = process_by_index(i);
 		if (p && atomic_load(&p->state) != PROC_DEAD && strcmp(p->name, name) == 0)
 			return p;

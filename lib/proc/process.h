@@ -10,11 +10,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include "pf_limits.h"
 #include "pfipc.h"
 #include "proc/wait.h"
 
 struct import_table;
+struct pf_thread;
 struct process_life;
 struct run_queue;
 
@@ -41,6 +43,18 @@ struct pf_process {
 	_Atomic unsigned crashes;
 	_Atomic bool died_crashed;    /* its last end was a crash */
 
+	/* Its address space (proc/space.h): the OS process running its
+	 * threads — the program's own, or, for an isolated process, one of
+	 * its own, which can die alone. */
+	_Atomic pid_t os_pid;
+	_Atomic bool vanished;        /* that OS process is gone: nobody
+					 waits for its threads any more */
+	char death_note[96];          /* what killed it, from its crash
+					 handler ("signal 11 at ...") */
+	pthread_mutex_t space_lock;
+	struct pf_thread *space_threads; /* every thread record its OS
+					    process took, by next_in_space */
+
 	pthread_mutex_t watch_lock;
 	struct {
 		pf_death_fn fn;
@@ -57,11 +71,17 @@ int process_new(const char *name, const pf_process_options *opts,
 		struct pf_process **out);
 void process_publish(struct pf_process *p);
 
+/* The table of processes (pf_init, before anything forks). 0 or -ENOMEM. */
+int process_table_init(void);
+
 /* The process whose import table has index I, or NULL. Handler-safe. */
 struct pf_process *process_by_index(unsigned i);
 bool process_is_alive(const struct pf_process *p);
 /* P crashed and is not (yet) serving again. */
 bool process_crashed_last(const struct pf_process *p);
+
+/* How many process records were made so far (indexes 0 .. n - 1). */
+unsigned process_count(void);
 
 /* Run P's death watchers with WHY (normal context). */
 void process_tell_watchers(struct pf_process *p, int why);

@@ -3,16 +3,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/shared.h"
+#include "proc/process.h"
 #include "proc/thread.h"
 
 __thread struct pf_thread *pf_current __attribute__((tls_model("initial-exec")));
 
 /* Records are recycled, never freed: a thread that completes a call may
  * still be notifying its caller's record a moment after the caller left,
- * and a recycled record only sees a harmless spurious wake-up. The entry
- * layer's state stays with the record. */
+ * and a recycled record only sees a harmless spurious wake-up. They live
+ * in shared memory (other OS processes complete calls into their
+ * messages and wake them).
+ *
+ * A record's entry state (decoder, alternate stack) belongs to the OS
+ * process that made it, so each OS process keeps its spare records on a
+ * list of its own; records whose OS process ended go to a shared pool,
+ * without their entry state, for any OS process to take. */
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pf_thread *spare;
+
+struct orphan_pool {
+	pthread_mutex_t lock;
+	struct pf_thread *head;
+};
+
+static struct orphan_pool *orphans;
+static struct pf_process *space_root;   /* set in an isolated OS process */
+
+int thread_pool_init(void)
+{
+	if (!(orphans = shared_alloc(sizeof *orphans)))
+		return -ENOMEM;
+	shared_lock_init(&orphans->lock);
+	return 0;
+}
+
+void thread_space_begin(struct pf_process *root)
+{
+	spare = NULL;   /* the program's, as it was at pf_init: not ours */
+	pthread_mutex_init(&spare_lock, NULL);
+	space_root = root;
+}
 
 static void thread_recycle(struct pf_thread *t)
 {
@@ -23,6 +54,35 @@ static void thread_recycle(struct pf_thread *t)
 	pthread_mutex_unlock(&spare_lock);
 }
 
+void thread_reclaim(struct pf_thread *t)
+{
+	t->proc = t->self = NULL;
+	t->entry = NULL;
+	shared_lock(&orphans->lock);
+	t->next_spare = orphans->head;
+	orphans->head = t;
+	shared_unlock(&orphans->lock);
+}
+
+/* A record this OS process has not used before: an orphan, or a new one. */
+static struct pf_thread *record_new(void)
+{
+	shared_lock(&orphans->lock);
+	struct pf_thread *t = orphans->head;
+	if (t)
+		orphans->head = t->next_spare;
+	shared_unlock(&orphans->lock);
+	if (!t)
+		t = shared_alloc(sizeof *t);   /* 64-byte aligned, zeroed */
+	if (t && space_root) {
+		shared_lock(&space_root->space_lock);
+		t->next_in_space = space_root->space_threads;
+		space_root->space_threads = t;
+		shared_unlock(&space_root->space_lock);
+	}
+	return t;
+}
+
 static struct pf_thread *record_take(void)
 {
 	pthread_mutex_lock(&spare_lock);
@@ -30,13 +90,7 @@ static struct pf_thread *record_take(void)
 	if (t)
 		spare = t->next_spare;
 	pthread_mutex_unlock(&spare_lock);
-	if (t)
-		return t;
-	size_t size = (sizeof *t + 63) & ~(size_t)63;
-	if (!(t = aligned_alloc(64, size)))   /* its layout is by cache line */
-		return NULL;
-	memset(t, 0, sizeof *t);
-	return t;
+	return t ? t : record_new();
 }
 
 /* The range the calling thread may use as stack: above the guard
@@ -69,6 +123,9 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 	msg_stack_reset(&t->calls);
 	atomic_store(&t->waiting_on, NULL);
 	t->serving = NULL;
+	t->claimed = NULL;
+	t->nrunning = 0;
+	atomic_store(&t->push.queue, NULL);
 	error_clear(&t->error);
 	t->caller_proc = NULL;
 	t->proc = t->self = p;

@@ -13,6 +13,7 @@
 
 struct entry_thread;
 struct pf_process;
+struct run_queue;
 struct serve_frame;
 
 enum thread_role {
@@ -54,6 +55,21 @@ struct pf_thread {
 
 	struct thread_error error;
 	struct pf_thread *next_spare;   /* thread.c's list of spare records */
+
+	/* The thread of an isolated process can die with its OS process at
+	 * any instruction. What the program needs to clean up after it
+	 * (sched/vanish.c) is kept here, in shared memory, and written only
+	 * in an isolated process: the call it took off its queue and has not
+	 * begun serving, the calls it serves now (outermost first), and the
+	 * link of a queue push it is making. */
+	struct call_msg *claimed;
+	struct call_msg *running[LIMIT_DEPTH];
+	unsigned nrunning;
+	struct {
+		struct run_queue *_Atomic queue;  /* NULL: not pushing */
+		struct qlink *node, *prev;        /* prev: NULL until known */
+	} push;
+	struct pf_thread *next_in_space; /* its OS process's records */
 };
 
 /* The calling thread's record, or NULL. initial-exec TLS: reading it from
@@ -67,5 +83,17 @@ int thread_enter(struct pf_process *p, enum thread_role role,
 		 struct pf_thread **out);
 /* Drop the calling thread's record (kept for reuse, with its entry state). */
 void thread_leave(void);
+
+/* The pool of records left by OS processes that ended (pf_init, before
+ * anything forks). 0 or -ENOMEM. */
+int thread_pool_init(void);
+/* In an isolated process's own OS process, from its first moment: every
+ * record it takes from now on is listed on ROOT (space_threads), for the
+ * program to reclaim when that OS process ends. */
+void thread_space_begin(struct pf_process *root);
+/* The OS process of T ended: T can be taken again by any OS process (its
+ * entry state, which was that process's own, is dropped). Normal context;
+ * T's calls must be settled first (sched/vanish.c). */
+void thread_reclaim(struct pf_thread *t);
 
 #endif

@@ -57,16 +57,20 @@ static bool can_spin(void)
 	return spin_allowed;
 }
 
+/* The words waited on are in shared memory, and the thread that wakes a
+ * waiter may be in another OS process (an isolated process): a private
+ * futex is keyed by the address space and would never meet it. So these
+ * are shared futexes, which the kernel keys by the page of the memfd. */
 static void futex_wait(_Atomic uint32_t *word, uint32_t seen,
 		       const struct timespec *deadline)
 {
-	syscall(SYS_futex, word, FUTEX_WAIT_BITSET_PRIVATE, seen, deadline,
+	syscall(SYS_futex, word, FUTEX_WAIT_BITSET, seen, deadline,
 		NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
 static void futex_wake(_Atomic uint32_t *word)
 {
-	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 void futex_wait_word(_Atomic uint32_t *word, uint32_t seen)

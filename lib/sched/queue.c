@@ -11,7 +11,19 @@
  * A process that stops, crashes or dies must not be left with a call
  * queued after its last look at the queue: a pusher counts itself in
  * `pushing` before it reads the state, and a state change waits for the
- * count to drop to zero before it drains the queue (Dekker, seq_cst). */
+ * count to drop to zero before it drains the queue (Dekker, seq_cst).
+ *
+ * A thread of an isolated process can be killed at any instruction, with
+ * its OS process. It never leaves a count behind: it says in its own
+ * thread record which queue it is pushing into instead, and a state
+ * change waits for those records too, unless their OS process is gone.
+ * The record also holds the node it links and, from the instruction after
+ * the exchange, the node before it, so that a push cut between its
+ * exchange and its link can be finished by the program (queue_repair_push).
+ * A consumer there says which call it has in hand between taking it off
+ * the queue and claiming or parking it. What is left unrepaired: a push
+ * cut between the exchange instruction itself and the store that follows
+ * it leaves that queue cut after its last call (see the README). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,7 +32,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include "base/msg.h"
+#include "base/shared.h"
+#include "ident/registry.h"
 #include "proc/process.h"
+#include "proc/space.h"
+#include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/deadlock.h"
 #include "sched/queue.h"
@@ -38,6 +54,9 @@ struct run_queue {
 	/* Calls of a busy non-reentrant export wait here, in arrival order,
 	 * for its running call to pass the turn on. */
 	struct call_msg *parked_head, *parked_tail;
+	/* Written by a consumer in an isolated process: the call it took
+	 * off the queue and has neither claimed nor parked yet. */
+	struct call_msg *in_hand;
 };
 
 static struct call_msg *msg_of(struct qlink *l)
@@ -45,12 +64,13 @@ static struct call_msg *msg_of(struct qlink *l)
 	return (struct call_msg *)((char *)l - offsetof(struct call_msg, qlink));
 }
 
+/* In shared memory: any OS process pushes, the process's own consumes. */
 int queue_create(struct pf_process *p)
 {
-	struct run_queue *q = aligned_alloc(64, (sizeof *q + 63) & ~(size_t)63);
+	struct run_queue *q = shared_alloc(sizeof *q);   /* 64-byte aligned */
 	if (!q)
 		return -ENOMEM;
-	pthread_mutex_init(&q->lock, NULL);
+	shared_lock_init(&q->lock);
 	atomic_store(&q->stub.next, NULL);
 	atomic_store(&q->head, &q->stub);
 	atomic_store(&q->tail, &q->stub);
@@ -68,19 +88,58 @@ static void link_in(struct run_queue *q, struct qlink *n)
 	atomic_store_explicit(&prev->next, n, memory_order_release);
 }
 
+/* The same, by a thread that can die at any instruction: its record says
+ * what it links, and after what, before each step that needs it. */
+static void link_in_recorded(struct pf_thread *t, struct run_queue *q, struct qlink *n)
+{
+	t->push.node = n;
+	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);   /* kept in this order */
+	struct qlink *prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
+	t->push.prev = prev;
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&prev->next, n, memory_order_release);
+	t->push.prev = NULL;   /* never a stale one to "repair" */
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
 static bool accepting(int state)
 {
 	return state == PROC_STARTING || state == PROC_RUNNING;
 }
 
+static int refusal(const struct pf_process *p, int state)
+{
+	return state == PROC_CRASHED || atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH;
+}
+
+/* queue_push for a thread of an isolated process (see the top). */
+static int push_recorded(struct pf_thread *t, struct pf_process *p, struct call_msg *m)
+{
+	struct run_queue *q = p->queue;
+	atomic_store(&t->push.queue, q);   /* seq_cst: before the state */
+	int state = atomic_load(&p->state);
+	if (!accepting(state)) {
+		atomic_store(&t->push.queue, NULL);
+		return refusal(p, state);
+	}
+	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
+	link_in_recorded(t, q, &m->qlink);
+	atomic_store_explicit(&t->push.queue, NULL, memory_order_release);
+	wake_group_notify_idle(&p->threads);
+	return 0;
+}
+
 int queue_push(struct pf_process *p, struct call_msg *m)
 {
+	if (space_isolated_self())
+		return push_recorded(pf_current, p, m);
 	struct run_queue *q = p->queue;
 	atomic_fetch_add(&q->pushing, 1);
 	int state = atomic_load(&p->state);
 	if (!accepting(state)) {
 		atomic_fetch_sub(&q->pushing, 1);
-		return state == PROC_CRASHED || atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH;
+		return refusal(p, state);
 	}
 	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
 	link_in(q, &m->qlink);
@@ -93,6 +152,19 @@ bool queue_pending(const struct pf_process *p)
 {
 	const struct run_queue *q = p->queue;
 	return atomic_load_explicit(&q->head, memory_order_relaxed) != &q->stub;
+}
+
+/* TAIL leaves the queue (NEXT follows it): in an isolated process it is
+ * in hand from before the store that takes it off. */
+static struct call_msg *take_off(struct run_queue *q, struct qlink *tail, struct qlink *next)
+{
+	struct call_msg *m = msg_of(tail);
+	if (space_isolated_self()) {
+		q->in_hand = m;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
+	atomic_store_explicit(&q->tail, next, memory_order_relaxed);
+	return m;
 }
 
 /* Take the oldest pushed call, or NULL (also while a pusher is between its
@@ -108,28 +180,49 @@ static struct call_msg *take_locked(struct run_queue *q)
 		tail = next;
 		next = atomic_load_explicit(&tail->next, memory_order_acquire);
 	}
-	if (next) {
-		atomic_store_explicit(&q->tail, next, memory_order_relaxed);
-		return msg_of(tail);
-	}
+	if (next)
+		return take_off(q, tail, next);
 	if (tail != atomic_load_explicit(&q->head, memory_order_acquire))
 		return NULL;   /* a push is half done */
-	link_in(q, &q->stub);
+	if (space_isolated_self()) {
+		struct pf_thread *t = pf_current;
+		atomic_store(&t->push.queue, q);
+		link_in_recorded(t, q, &q->stub);
+		atomic_store_explicit(&t->push.queue, NULL, memory_order_release);
+	} else {
+		link_in(q, &q->stub);
+	}
 	next = atomic_load_explicit(&tail->next, memory_order_acquire);
 	if (!next)
 		return NULL;
-	atomic_store_explicit(&q->tail, next, memory_order_relaxed);
-	return msg_of(tail);
+	return take_off(q, tail, next);
 }
 
 /* M leaves the queue to run: false if its caller gave up on it meanwhile
  * (then it is freed here, unless it is a thread's own storage, which its
- * caller replaced and never uses again). */
-static bool claim(struct call_msg *m)
+ * caller replaced and never uses again). In an isolated process the
+ * consumer's record says it holds M from the moment it may be RUNNING
+ * (before the CAS: a RUNNING call nobody records would never be
+ * answered), and nothing records it any more once it is freed. */
+static bool claim(struct run_queue *q, struct call_msg *m)
 {
+	bool recorded = space_isolated_self();
+	struct pf_thread *t = pf_current;
+	if (recorded) {
+		t->claimed = m;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
 	uint32_t queued = MSG_QUEUED;
-	if (atomic_compare_exchange_strong(&m->state, &queued, MSG_RUNNING))
+	if (atomic_compare_exchange_strong(&m->state, &queued, MSG_RUNNING)) {
+		if (recorded)
+			q->in_hand = NULL;
 		return true;
+	}
+	if (recorded) {
+		t->claimed = NULL;
+		q->in_hand = NULL;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
 	msg_free(m);   /* ABANDONED: only the queue still knew it */
 	return false;
 }
@@ -153,6 +246,8 @@ static void park(struct run_queue *q, struct call_msg *m)
 	else
 		q->parked_head = m;
 	q->parked_tail = m;
+	if (space_isolated_self())
+		q->in_hand = NULL;
 }
 
 /* Unlink M from the singly linked list HEAD/TAIL (M is in it). */
@@ -175,12 +270,12 @@ static struct call_msg *next_runnable_locked(struct run_queue *q)
 	while ((m = take_locked(q)) != NULL) {
 		m->in_turn = false;
 		if (!takes_turns(m)) {
-			if (claim(m))
+			if (claim(q, m))
 				return m;
 			continue;
 		}
 		if (turn_take(m->entry)) {
-			if (claim(m)) {
+			if (claim(q, m)) {
 				m->in_turn = true;
 				return m;
 			}
@@ -192,7 +287,7 @@ static struct call_msg *next_runnable_locked(struct run_queue *q)
 		 * over, and serving it reports the deadlock. */
 		struct pf_thread *h = serial_holder(m->entry);
 		if (h && deadlock_would_wait_forever(m, h)) {
-			if (claim(m))
+			if (claim(q, m))
 				return m;
 			continue;
 		}
@@ -206,16 +301,16 @@ struct call_msg *queue_pop(struct pf_process *p)
 	struct run_queue *q = p->queue;
 	if (!queue_pending(p))
 		return NULL;
-	pthread_mutex_lock(&q->lock);
+	shared_lock(&q->lock);
 	struct call_msg *m = next_runnable_locked(q);
-	pthread_mutex_unlock(&q->lock);
+	shared_unlock(&q->lock);
 	return m;
 }
 
 struct call_msg *queue_pass_turn(struct pf_process *p, const struct export_entry *e)
 {
 	struct run_queue *q = p->queue;
-	pthread_mutex_lock(&q->lock);
+	shared_lock(&q->lock);
 	struct call_msg *m = q->parked_head;
 	for (;;) {
 		while (m && m->entry != e)
@@ -225,14 +320,16 @@ struct call_msg *queue_pass_turn(struct pf_process *p, const struct export_entry
 			break;
 		}
 		struct call_msg *after = m->next;
+		if (space_isolated_self())
+			q->in_hand = m;
 		unlink_msg(&q->parked_head, &q->parked_tail, m);
-		if (claim(m)) {
+		if (claim(q, m)) {
 			m->in_turn = true;
 			break;
 		}
 		m = after;
 	}
-	pthread_mutex_unlock(&q->lock);
+	shared_unlock(&q->lock);
 	return m;
 }
 
@@ -259,18 +356,37 @@ static struct call_msg *drain_locked(struct run_queue *q)
 	return all;
 }
 
+/* Does any live thread of an isolated process push into Q now? */
+static bool isolated_pusher_in(const struct run_queue *q)
+{
+	unsigned n = process_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct pf_process *p = process_by_index(i);
+		if (!p || p->opts.isolation != PF_ISOLATE_SPACE || atomic_load(&p->vanished))
+			continue;
+		bool found = false;
+		shared_lock(&p->space_lock);
+		for (struct pf_thread *t = p->space_threads; t && !found; t = t->next_in_space)
+			found = atomic_load(&t->push.queue) == q;
+		shared_unlock(&p->space_lock);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
 /* After a state change: every pusher that read the old state has linked
  * its call, so a drain now sees it. */
 static void wait_for_pushers(struct run_queue *q)
 {
-	while (atomic_load(&q->pushing))
+	while (atomic_load(&q->pushing) || isolated_pusher_in(q))
 		sched_yield();
 }
 
 bool queue_crash(struct pf_process *p, struct call_msg **drained)
 {
 	struct run_queue *q = p->queue;
-	pthread_mutex_lock(&q->lock);
+	shared_lock(&q->lock);
 	int state = atomic_load(&p->state);
 	bool running = accepting(state);
 	*drained = NULL;
@@ -281,17 +397,17 @@ bool queue_crash(struct pf_process *p, struct call_msg **drained)
 		wait_for_pushers(q);
 		*drained = drain_locked(q);
 	}
-	pthread_mutex_unlock(&q->lock);
+	shared_unlock(&q->lock);
 	return running;
 }
 
 void queue_stop(struct pf_process *p)
 {
 	struct run_queue *q = p->queue;
-	pthread_mutex_lock(&q->lock);
+	shared_lock(&q->lock);
 	if (atomic_load(&p->state) < PROC_STOPPING)
 		atomic_store(&p->state, PROC_STOPPING);
-	pthread_mutex_unlock(&q->lock);
+	shared_unlock(&q->lock);
 	/* What was pushed before is served; nothing is pushed after. */
 	wait_for_pushers(q);
 }
@@ -299,10 +415,54 @@ void queue_stop(struct pf_process *p)
 int queue_finish(struct pf_process *p, struct call_msg **drained)
 {
 	struct run_queue *q = p->queue;
-	pthread_mutex_lock(&q->lock);
+	shared_lock(&q->lock);
 	int was = atomic_exchange(&p->state, PROC_DEAD);
 	wait_for_pushers(q);
 	*drained = drain_locked(q);
-	pthread_mutex_unlock(&q->lock);
+	shared_unlock(&q->lock);
 	return was;
+}
+
+void queue_repair_push(struct pf_thread *t)
+{
+	struct run_queue *q = atomic_load(&t->push.queue);
+	if (!q)
+		return;
+	/* PREV is set only between the exchange and the link: the link is
+	 * what is missing, and only this push makes it. */
+	struct qlink *prev = t->push.prev, *node = t->push.node;
+	if (prev && node && !atomic_load_explicit(&prev->next, memory_order_acquire))
+		atomic_store_explicit(&prev->next, node, memory_order_release);
+	t->push.prev = NULL;
+	atomic_store(&t->push.queue, NULL);
+}
+
+bool queue_vanish(struct pf_process *p, struct call_msg **drained)
+{
+	struct run_queue *q = p->queue;
+	shared_lock(&q->lock);   /* a consumer killed with it held left it */
+	int state = atomic_load(&p->state);
+	bool running = accepting(state);
+	if (running) {
+		atomic_store(&p->state, PROC_CRASHED);
+		atomic_fetch_add(&p->crashes, 1);
+		atomic_store(&p->died_crashed, true);
+	}
+	wait_for_pushers(q);
+	*drained = drain_locked(q);
+	/* A call a consumer took off the queue and had not yet claimed or
+	 * parked is in nobody's list: it fails with the rest. */
+	struct call_msg *m = q->in_hand;
+	q->in_hand = NULL;
+	if (m && atomic_load(&m->state) == MSG_QUEUED) {
+		m->next = *drained;
+		*drained = m;
+	}
+	/* Nothing of P's is parked any more: no export of P has a turn. */
+	struct export_entry *e;
+	for (unsigned i = 0; (e = registry_at(i)) != NULL; i++)
+		if (atomic_load(&e->last_owner) == p)
+			turn_drop(e);
+	shared_unlock(&q->lock);
+	return running;
 }

@@ -10,6 +10,7 @@
 struct call_msg;
 struct export_entry;
 struct pf_process;
+struct pf_thread;
 
 /* Give P its (empty) queue. 0 or -ENOMEM. */
 int queue_create(struct pf_process *p);
@@ -37,5 +38,14 @@ bool queue_crash(struct pf_process *p, struct call_msg **drained);
 void queue_stop(struct pf_process *p);
 /* P's last thread left: DEAD; returns the state it had. */
 int queue_finish(struct pf_process *p, struct call_msg **drained);
+
+/* P's OS process is gone (P->vanished is set): a running or starting P is
+ * CRASHED (true returned); whatever the state, everything queued, parked
+ * or in a consumer's hand is drained. */
+bool queue_vanish(struct pf_process *p, struct call_msg **drained);
+
+/* T's OS process is gone: a push T had made halfway (its exchange done,
+ * its link not) is finished, so that the queue is whole again. */
+void queue_repair_push(struct pf_thread *t);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include "base/msg.h"
+#include "base/shared.h"
 #include "ident/registry.h"
 #include "proc/process.h"
 #include "proc/wait.h"
@@ -18,7 +19,13 @@ struct export_turn {
 	_Atomic uint32_t serial_waiters;
 };
 
-static struct export_turn turns[LIMIT_EXPORT_NAMES];
+/* In shared memory: an export's calls take turns across OS processes. */
+static struct export_turn *turns;
+
+int turns_init(void)
+{
+	return (turns = shared_alloc(LIMIT_EXPORT_NAMES * sizeof *turns)) ? 0 : -ENOMEM;
+}
 
 static struct export_turn *turn_of(const struct export_entry *e)
 {
@@ -89,5 +96,16 @@ void serial_leave(const struct export_entry *e)
 	if (atomic_load(&s->serial_waiters)) {
 		atomic_fetch_add(&s->serial_seq, 1);
 		futex_wake_word(&s->serial_seq);
+	}
+}
+
+void serial_release_thread(const struct pf_thread *t)
+{
+	for (unsigned i = 0; i < LIMIT_EXPORT_NAMES; i++) {
+		struct export_entry *e = registry_at(i);
+		if (!e)
+			break;
+		if (atomic_load(&turns[i].holder) == t)
+			serial_leave(e);
 	}
 }

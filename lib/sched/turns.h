@@ -17,6 +17,10 @@ struct call_msg;
 struct export_entry;
 struct pf_thread;
 
+/* The turns of every export (pf_init, before anything forks). 0 or
+ * -ENOMEM. */
+int turns_init(void);
+
 /* Under the queue lock of E's process: take E's turn if nobody has it. */
 bool turn_take(const struct export_entry *e);
 /* Under the same lock: nobody has E's turn any more. */
@@ -29,5 +33,8 @@ struct pf_thread *serial_holder(const struct export_entry *e);
  * is free. -EDEADLK (M's detail says why) when waiting would never end. */
 int serial_enter(struct pf_thread *t, struct call_msg *m);
 void serial_leave(const struct export_entry *e);
+
+/* T's OS process is gone: whatever export T was running is free again. */
+void serial_release_thread(const struct pf_thread *t);
 
 #endif

@@ -329,13 +329,14 @@ says what they do; -all shows them too."""
 
 
 def _processes():
-    n = _static("process.c", "ncreated", "unsigned")
+    # The table is in the shared region; process.c points at it.
     table = _value("'process.c'::table")
-    if n is None or table is None:
+    if table is None or _is_null(table):
         raise gdb.GdbError("pf ps: pfipc's process table is not readable "
                            "(is libpfipc loaded, with its debug information?)")
-    for i in range(min(int(n), 1024)):
-        p = table[i]
+    n = int(table["ncreated"])
+    for i in range(min(n, 1024)):
+        p = table["slot"][i]
         if not _is_null(p):
             yield p
 
