@@ -608,6 +608,51 @@ unsigned pf_process_crashes(const pf_process *p);
 pf_process *pf_caller(void);
 
 /*
+ * pf_copy_from_caller - copy bytes from the calling process's memory.
+ *
+ * SYNOPSIS  int pf_copy_from_caller(void *dst, const void *src, size_t n);
+ * DESCRIPTION
+ *   Inside an export: copies N bytes from SRC, an address in the memory of
+ *   the calling process (pf_caller), to DST in the serving process's own
+ *   memory. Memory behind a plain pointer argument does not cross from
+ *   one process to another: an isolated server (PF_ISOLATE_SPACE) that
+ *   dereferences a caller's pointer reads its own memory at that address,
+ *   not the caller's. This copy reaches the caller's memory wherever it
+ *   is, in an isolated process or in the program, and a bad range is an
+ *   error rather than a fault: a wild pointer from a caller cannot crash
+ *   the server, isolated or not. The copy is made with process_vm_readv,
+ *   a system call per copy.
+ * RETURN VALUE  0 once all N bytes are copied, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export, or DST is NULL with N > 0;
+ *         -EFAULT some byte of SRC .. SRC + N cannot be read in the
+ *         caller's memory (DST may then hold part of it); -ESRCH the
+ *         caller's OS process is gone; -EPERM the system forbids reading
+ *         another process's memory (a Yama ptrace scope of 2 or more,
+ *         for an isolated caller or server).
+ * SEE ALSO  pf_copy_to_caller(3), pf_export_buffers(3)
+ */
+int pf_copy_from_caller(void *dst, const void *src, size_t n);
+
+/*
+ * pf_copy_to_caller - copy bytes into the calling process's memory.
+ *
+ * SYNOPSIS  int pf_copy_to_caller(void *dst, const void *src, size_t n);
+ * DESCRIPTION
+ *   Inside an export: copies N bytes from SRC in the serving process's
+ *   memory to DST, an address in the memory of the calling process
+ *   (pf_caller), with process_vm_writev. As pf_copy_from_caller, it
+ *   reaches the caller's memory across an isolated process's boundary,
+ *   and a bad destination is an error, not a fault.
+ * RETURN VALUE  0 once all N bytes are copied, or a negative errno value.
+ * ERRORS  -EINVAL not inside an export, or SRC is NULL with N > 0;
+ *         -EFAULT some byte of DST .. DST + N cannot be written in the
+ *         caller's memory (part of it may have been); -ESRCH the caller's
+ *         OS process is gone; -EPERM the system forbids it.
+ * SEE ALSO  pf_copy_from_caller(3)
+ */
+int pf_copy_to_caller(void *dst, const void *src, size_t n);
+
+/*
  * pf_caller_data_alloc - allocate a per-caller variable.
  *
  * SYNOPSIS  int pf_caller_data_alloc(unsigned key, size_t size, void **out);

@@ -9,6 +9,7 @@
 #include "ident/import.h"
 #include "ident/registry.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/queue.h"
@@ -148,6 +149,11 @@ int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
 		return err;
 	struct pf_import *imp = m->import;
 	struct pf_process *callee = m->callee;
+	/* A migrating export runs on its caller's thread, in its caller's
+	 * memory: across two OS processes it would run where its own memory
+	 * is not, so it is served by message passing there instead. */
+	if ((m->flags & PF_EXPORT_MIGRATE) && !space_same(callee, m->from))
+		m->flags &= ~PF_EXPORT_MIGRATE;
 	if (imp->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) {
 		bool oneway = imp->flags & PF_IMPORT_ONEWAY;
 		struct call_msg *c = detach_copy(m, oneway ? MSG_ONEWAY : MSG_ASYNC);

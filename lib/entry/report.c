@@ -12,6 +12,7 @@
 #include "ident/import.h"
 #include "ident/registry.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 #include "sched/serve.h"
 
@@ -20,6 +21,11 @@ static atomic_bool quiet;
 void entry_quiet_crashes(bool on)
 {
 	atomic_store(&quiet, on);
+}
+
+bool entry_crashes_quiet(void)
+{
+	return atomic_load(&quiet);
 }
 
 /* Give SIG its default action and kill the program by it, as the kernel
@@ -89,6 +95,9 @@ void entry_contain(struct pf_thread *t, const char *what)
 		diag_str(&d, "; its callers get EOWNERDEAD");
 		diag_write_stderr(&d);
 	}
+	/* An isolated process dies whole: the program answers its calls. */
+	if (space_isolated_self())
+		space_die(t->crash_what);
 	sigsegv_leave_handler(recover, t, NULL, NULL);
 	__builtin_unreachable();
 }

@@ -54,5 +54,6 @@ void entry_refuse_as(struct pf_thread *t, uintptr_t rip, const struct refusal *r
 /* Crash lines on (default) or off (PFIPC_QUIET_CRASHES=1, for suites that
  * crash servers on purpose). Refusals that kill the program always print. */
 void entry_quiet_crashes(bool quiet);
+bool entry_crashes_quiet(void);
 
 #endif

@@ -11,6 +11,8 @@
 #include "ident/grants.h"
 #include "ident/handles.h"
 #include "ident/registry.h"
+#include "lifecycle/life.h"
+#include "proc/helper.h"
 #include "proc/process.h"
 #include "proc/space.h"
 #include "proc/thread.h"
@@ -42,11 +44,16 @@ static int kernel_state_init(void)
 }
 
 /* A child the program forked goes on with its own kernel: a private copy
- * of the shared state, as it had when that state was private memory. */
+ * of the shared state, as it had when that state was private memory, and
+ * a helper of its own. (The helper's own forks are not the program's.) */
 static void after_fork_in_child(void)
 {
+	if (helper_is_self())
+		return;
 	space_forked();
 	shared_fork_child();
+	isolate_forked();
+	helper_forked();
 }
 
 static void init_once(void)
@@ -61,6 +68,9 @@ static void init_once(void)
 		init_result = entry_install();
 	if (!init_result && pthread_atfork(NULL, NULL, after_fork_in_child) != 0)
 		init_result = -ENOMEM;
+	/* Without a helper only isolation is missing (-ECHILD when asked). */
+	if (!init_result)
+		helper_start(isolate_main);
 	if (!init_result)
 		trace_from_environment();
 }

@@ -9,32 +9,18 @@
 #include <stdlib.h>
 #include "base/shared.h"
 #include "entry/thread.h"
+#include "lifecycle/life.h"
 #include "ident/identity.h"
 #include "ident/import.h"
 #include "ident/registry.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/complete.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "trace/record.h"
-
-/* The lifecycle's part of a process. */
-struct process_life {
-	pf_init_fn init;              /* first start; NULL once it ran */
-	void *init_arg;
-	int init_result;
-	sem_t init_done;
-	pf_init_fn restart_init;      /* kept for restarts */
-	void *restart_arg;
-
-	unsigned nservers;            /* threads pf_process_create started */
-	pthread_t servers[LIMIT_PROCESS_THREADS];
-	_Atomic unsigned servers_running;
-	pthread_mutex_t join_lock;
-	bool joined;                  /* its servers have been joined */
-};
 
 /* A record with every layer's part, findable by index. */
 static int process_make(const char *name, const pf_process_options *opts,
@@ -53,6 +39,7 @@ static int process_make(const char *name, const pf_process_options *opts,
 	}
 	shared_lock_init(&life->join_lock);
 	sem_init(&life->init_done, 1, 0);
+	sem_init(&life->started, 1, 0);
 	p->life = life;
 	process_publish(p);
 	*out = p;
@@ -138,7 +125,10 @@ static void process_finish(struct pf_process *p)
 	 * queued while the last server was already on its way out. */
 	msg_fail_all(left, atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH);
 	identity_process_exit(p);
-	if (was != PROC_CRASHED && was != PROC_DEAD) {
+	/* In an isolated process's own OS process, the program tells the
+	 * watchers (their code and data are the program's) once this OS
+	 * process has ended. */
+	if (was != PROC_CRASHED && was != PROC_DEAD && !space_isolated_self()) {
 		trace_process_died(p, PF_DIED_STOPPED);
 		process_tell_watchers(p, PF_DIED_STOPPED);
 	}
@@ -168,7 +158,7 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
-static int start_servers(struct pf_process *p, unsigned from, unsigned to)
+int life_start_servers(struct pf_process *p, unsigned from, unsigned to)
 {
 	for (unsigned i = from; i < to; i++) {
 		if (pthread_create(&p->life->servers[i], NULL, server_main, p) != 0)
@@ -190,7 +180,13 @@ int pf_process_create(pf_process **out, const char *name,
 	struct process_life *life = p->life;
 	life->init = life->restart_init = init;
 	life->init_arg = life->restart_arg = arg;
-	if ((rc = start_servers(p, 0, 1)) != 0) {
+	if (p->opts.isolation == PF_ISOLATE_SPACE) {
+		if ((rc = isolate_create(p)) != 0)
+			return rc;
+		*out = p;
+		return 0;
+	}
+	if ((rc = life_start_servers(p, 0, 1)) != 0) {
 		atomic_store(&p->state, PROC_DEAD);
 		return rc;
 	}
@@ -204,7 +200,7 @@ int pf_process_create(pf_process **out, const char *name,
 		return life->init_result;
 	}
 	atomic_store(&p->state, PROC_RUNNING);
-	rc = start_servers(p, 1, p->opts.threads);
+	rc = life_start_servers(p, 1, p->opts.threads);
 	if (rc) {
 		pf_process_stop(p);
 		pf_process_join(p);
@@ -287,6 +283,10 @@ int pf_process_join(pf_process *p)
 	struct pf_thread *t = pf_current;
 	if (t && t->proc == p)
 		return t->role == ROLE_SERVER ? -EDEADLK : -EINVAL;
+	if (p->opts.isolation == PF_ISOLATE_SPACE) {
+		isolate_join(p);
+		return 0;
+	}
 	/* Its own lock, held while joining: a second joiner returns only once
 	 * the threads have really ended. */
 	struct process_life *life = p->life;

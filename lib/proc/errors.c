@@ -38,6 +38,8 @@ const char *pf_strerror(int err)
 	case -EOWNERDEAD: return "the serving process crashed";
 	case -EAGAIN:     return "resource temporarily unavailable";
 	case -EBADF:      return "no such handle (closed, stale or never made)";
+	case -EFAULT:     return "bad address (memory the caller named cannot be copied)";
+	case -ECHILD:     return "no helper to start an isolated process";
 	default:          return "unknown error";
 	}
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -7,6 +8,7 @@
 #include "proc/space.h"
 
 static pid_t self_pid;
+static struct pf_process *root;   /* the isolated process this OS process runs */
 bool space_isolated;
 
 pid_t space_self_pid(void)
@@ -25,7 +27,20 @@ void space_become_isolated(struct pf_process *p)
 {
 	space_forked();
 	space_isolated = true;
+	root = p;
 	atomic_store(&p->os_pid, self_pid);
+}
+
+void space_die(const char *what)
+{
+	if (root && !root->death_note[0]) {
+		size_t i = 0;
+		for (; what[i] && i + 1 < sizeof root->death_note; i++)
+			root->death_note[i] = what[i];
+		root->death_note[i] = '\0';
+	}
+	for (;;)
+		kill(space_self_pid(), SIGKILL);
 }
 
 bool space_is_local(const struct pf_process *p)

@@ -35,6 +35,11 @@ static inline bool space_isolated_self(void)
 	return space_isolated;
 }
 
+/* In an isolated process's OS process: end it now, saying WHAT happened
+ * ("signal 11 at 0x10 (rip ...)") for the program to tell its callers.
+ * Async-signal-safe; does not return. */
+__attribute__((noreturn)) void space_die(const char *what);
+
 /* Does P run in the calling OS process? */
 bool space_is_local(const struct pf_process *p);
 /* Do A and B run in one OS process? */

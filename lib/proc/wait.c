@@ -83,6 +83,11 @@ void futex_wake_word(_Atomic uint32_t *word)
 	futex_wake(word);
 }
 
+void futex_wake_all_word(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 int wake_group_join(struct wake_group *g, struct waiter *w)
 {
 	for (unsigned i = 0; i < LIMIT_PROCESS_THREADS; i++) {
@@ -98,6 +103,14 @@ int wake_group_join(struct wake_group *g, struct waiter *w)
 void wake_group_leave(struct wake_group *g, struct waiter *w)
 {
 	atomic_store(&g->members[w->index], NULL);
+}
+
+void wake_group_reset(struct wake_group *g)
+{
+	for (unsigned i = 0; i < LIMIT_PROCESS_THREADS; i++)
+		atomic_store(&g->members[i], NULL);
+	atomic_store(&g->idle_mask, 0);
+	atomic_store(&g->spinning, 0);
 }
 
 static uint32_t clamp_budget(uint64_t ns)

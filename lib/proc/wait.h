@@ -35,6 +35,10 @@ typedef bool (*wait_ready_fn)(void *ctx);
 /* Make W a member of G (sets W->index). -ENOSPC when G is full. */
 int wake_group_join(struct wake_group *g, struct waiter *w);
 void wake_group_leave(struct wake_group *g, struct waiter *w);
+/* G's threads are all gone at once (their OS process ended, maybe while
+ * one of them was spinning or idle): G has no member, none idle or
+ * spinning. */
+void wake_group_reset(struct wake_group *g);
 
 /* Wait until READY(CTX). When SERVE is a group, the waiter counts as idle
  * (or spinning) in it meanwhile, so work for that group wakes it. DEADLINE
@@ -53,6 +57,7 @@ void wake_group_notify_all(struct wake_group *g);
 /* Sleep while *WORD == SEEN (or until woken); wake one sleeper. */
 void futex_wait_word(_Atomic uint32_t *word, uint32_t seen);
 void futex_wake_word(_Atomic uint32_t *word);
+void futex_wake_all_word(_Atomic uint32_t *word);
 
 /* NOW + NS on CLOCK_MONOTONIC. */
 struct timespec deadline_after(int64_t ns);

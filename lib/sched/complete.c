@@ -11,6 +11,9 @@ void msg_complete(struct call_msg *m, int err)
 	trace_call_completed(m, err);
 	m->error = err;
 	if (m->kind == MSG_ONEWAY) {
+		/* DONE before it is free: a record that still lists it (an
+		 * isolated server's, sched/vanish.c) sees it answered. */
+		atomic_store_explicit(&m->state, MSG_DONE, memory_order_relaxed);
 		msg_free(m);
 		return;
 	}

@@ -1,8 +1,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sched/copies.h"
 #include "ident/registry.h"
+#include "proc/space.h"
+#include "sched/copies.h"
 
 /* The 8-byte word holding argument LOC (PF_ARG_REG / PF_ARG_STACK), or NULL
  * when it lies past the stack bytes the call carries. */
@@ -49,10 +50,18 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 			buffers_release(c);
 			return -ENOMEM;
 		}
-		if (b->dir & PF_BUF_IN)
+		int rc = 0;
+		if ((b->dir & PF_BUF_IN) && c->remote)
+			rc = space_copy_from(c->remote, copy, user, len);
+		else if (b->dir & PF_BUF_IN)
 			memcpy(copy, user, len);
 		else if (len)
 			memset(copy, 0, len);   /* no stale server bytes leak out */
+		if (rc) {
+			free(copy);
+			buffers_release(c);
+			return -EFAULT;
+		}
 		c->buf[c->n].caller_ptr = user;
 		c->buf[c->n].copy = copy;
 		c->buf[c->n].len = len;
@@ -63,10 +72,20 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 	return 0;
 }
 
-void buffers_copy_out(struct buffer_copies *c)
+int buffers_copy_out(struct buffer_copies *c)
 {
-	for (unsigned i = 0; i < c->n; i++)
-		if (c->buf[i].dir & PF_BUF_OUT)
+	int rc = 0;
+	for (unsigned i = 0; i < c->n; i++) {
+		if (!(c->buf[i].dir & PF_BUF_OUT))
+			continue;
+		if (c->remote) {
+			if (space_copy_to(c->remote, c->buf[i].caller_ptr, c->buf[i].copy,
+					  c->buf[i].len))
+				rc = -EFAULT;
+		} else {
 			memcpy(c->buf[i].caller_ptr, c->buf[i].copy, c->buf[i].len);
+		}
+	}
 	buffers_release(c);
+	return rc;
 }

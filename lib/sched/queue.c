@@ -437,13 +437,12 @@ void queue_repair_push(struct pf_thread *t)
 	atomic_store(&t->push.queue, NULL);
 }
 
-bool queue_vanish(struct pf_process *p, struct call_msg **drained)
+int queue_vanish(struct pf_process *p, struct call_msg **drained)
 {
 	struct run_queue *q = p->queue;
 	shared_lock(&q->lock);   /* a consumer killed with it held left it */
 	int state = atomic_load(&p->state);
-	bool running = accepting(state);
-	if (running) {
+	if (accepting(state)) {
 		atomic_store(&p->state, PROC_CRASHED);
 		atomic_fetch_add(&p->crashes, 1);
 		atomic_store(&p->died_crashed, true);
@@ -464,5 +463,5 @@ bool queue_vanish(struct pf_process *p, struct call_msg **drained)
 		if (atomic_load(&e->last_owner) == p)
 			turn_drop(e);
 	shared_unlock(&q->lock);
-	return running;
+	return state;
 }

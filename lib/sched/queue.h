@@ -40,9 +40,9 @@ void queue_stop(struct pf_process *p);
 int queue_finish(struct pf_process *p, struct call_msg **drained);
 
 /* P's OS process is gone (P->vanished is set): a running or starting P is
- * CRASHED (true returned); whatever the state, everything queued, parked
- * or in a consumer's hand is drained. */
-bool queue_vanish(struct pf_process *p, struct call_msg **drained);
+ * CRASHED; whatever the state, everything queued, parked or in a
+ * consumer's hand is drained. Returns the state P had. */
+int queue_vanish(struct pf_process *p, struct call_msg **drained);
 
 /* T's OS process is gone: a push T had made halfway (its exchange done,
  * its link not) is finished, so that the queue is whole again. */

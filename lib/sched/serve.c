@@ -5,6 +5,7 @@
 #include "base/msg.h"
 #include "ident/registry.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 #include "sched/abandon.h"
 #include "sched/complete.h"
@@ -35,15 +36,15 @@ static void unblock_crash_signals(void)
 /* The export has run: copy out-buffers back, but only to a caller that
  * still waits; FINISHING stops it from giving up while we write to its
  * memory. */
-static void copy_back(struct call_msg *m, struct buffer_copies *c)
+static int copy_back(struct call_msg *m, struct buffer_copies *c)
 {
 	uint32_t running = MSG_RUNNING;
 	if (c->n == 0)
-		return;
+		return 0;
 	if (atomic_compare_exchange_strong(&m->state, &running, MSG_FINISHING))
-		buffers_copy_out(c);
-	else
-		buffers_release(c);   /* the caller gave up */
+		return buffers_copy_out(c);
+	buffers_release(c);   /* the caller gave up */
+	return 0;
 }
 
 /* A crash unwound T to F: put T back as it was when F began. Calls T made
@@ -57,17 +58,37 @@ static void recover(struct pf_thread *t, struct serve_frame *f)
 	atomic_store(&t->waiting_on, f->waiting_on);
 }
 
+/* In an isolated process, T's record lists the calls it serves (for the
+ * program to answer if this OS process dies: sched/vanish.c): M from
+ * after its server says T, until after it is answered. */
+static unsigned running_push(struct pf_thread *t, struct call_msg *m)
+{
+	unsigned slot = t->nrunning;
+	if (slot < LIMIT_DEPTH) {
+		t->running[slot] = m;
+		atomic_signal_fence(memory_order_seq_cst);
+		t->nrunning = slot + 1;
+	}
+	t->claimed = NULL;
+	return slot;
+}
+
 static void serve_one(struct pf_thread *t, struct call_msg *m)
 {
 	const struct export_entry *e = m->entry;
 	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
+	bool listed = space_isolated_self();
 	int err = serial ? serial_enter(t, m) : 0;
 	if (err) {
 		trace_call_refused(t, m, err);
 		msg_complete(m, err);
+		if (listed)
+			t->claimed = NULL;
 		return;
 	}
 	atomic_store_explicit(&m->server, t, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	volatile unsigned slot = listed ? running_push(t, m) : 0;   /* kept over setjmp */
 	uint64_t t0 = trace_now();
 	struct pf_process *self = t->self, *caller = t->caller_proc;
 	t->self = m->callee;
@@ -78,12 +99,15 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 		.depth = t->calls.depth, .waiting_on = atomic_load(&t->waiting_on),
 	};
 	bool crashed = false;
+	/* A caller in another OS process has its buffers copied from there. */
+	if (e->nbufs && !space_is_local(m->from))
+		f.copies.remote = atomic_load(&m->from->os_pid);
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
 		err = buffers_copy_in(e, &m->regs, &f.copies);
 		if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
-			copy_back(m, &f.copies);
+			err = copy_back(m, &f.copies);
 		}
 	} else {
 		trace_calls_unwound(t, f.depth);
@@ -99,6 +123,8 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 		serial_leave(e);
 	if (!crashed) {
 		msg_complete(m, err);
+		if (listed)
+			t->nrunning = slot;
 		return;
 	}
 	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
