@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pfipc.h>
+#include "isolated.h"
 
 /* Start a process whose init exports NAME → FN with STACK bytes and FLAGS. */
 struct one_export {
@@ -31,7 +32,7 @@ static inline pf_process *start_server(const char *name,
 				       const struct one_export *exports)
 {
 	pf_process *p = NULL;
-	int rc = pf_process_create(&p, name, NULL, export_list_init, (void *)exports);
+	int rc = test_process_create(&p, name, NULL, export_list_init, (void *)exports);
 	assert_int_equal(rc, 0);
 	return p;
 }

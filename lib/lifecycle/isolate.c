@@ -67,12 +67,8 @@ void isolate_main(unsigned index)
 	else
 		while (sem_wait(&life->init_done) != 0)
 			;
-	if (!life->init_result) {
-		int starting = PROC_STARTING;
-		atomic_compare_exchange_strong(&p->state, &starting, PROC_RUNNING);
-		atomic_store(&p->died_crashed, false);
+	if (!life->init_result)   /* running: server_main said so */
 		life_start_servers(p, 1, p->opts.threads);   /* fewer on failure */
-	}
 	if (!atomic_exchange(&life->start_told, true))
 		sem_post(&life->started);
 	for (unsigned i = 0; i < life->nservers; i++)

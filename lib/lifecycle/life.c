@@ -145,6 +145,14 @@ static void *server_main(void *arg)
 		pf_init_fn init = life->init;
 		life->init = NULL;
 		life->init_result = rc ? rc : init(life->init_arg);
+		/* An isolated process serves from here on: its program must
+		 * see it running (it restarts only a process that was) before
+		 * a call can crash it. */
+		if (!life->init_result && space_isolated_self()) {
+			int starting = PROC_STARTING;
+			atomic_compare_exchange_strong(&p->state, &starting, PROC_RUNNING);
+			atomic_store(&p->died_crashed, false);
+		}
 		sem_post(&life->init_done);
 		if (life->init_result)
 			rc = life->init_result;

@@ -1,6 +1,8 @@
 /* A crash inside an export kills only that simulated process: its callers
  * get -EOWNERDEAD, everyone else keeps running, and a process with a
- * restart policy comes back. */
+ * restart policy comes back. Run twice: the second time every process it
+ * creates is isolated (tests/isolated.h), and a crash ends its OS
+ * process. */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
@@ -20,6 +22,13 @@ static void sleep_ms(long ms)
 }
 
 static long *volatile wild = (long *)16;   /* not NULL: a distinct address */
+
+/* What the test and its servers both see, isolated or not. */
+static struct shared {
+	atomic_int crash_budget;
+	atomic_int incarnation;
+	sem_t restart_gate;
+} *sh;
 
 static long segv(long x) { sleep_ms(x); *wild = x; return x; }
 /* The division by zero is the point (and must reach the CPU). */
@@ -84,13 +93,12 @@ static void stack_overflow_in_export_is_contained(void **s) { (void)s; contained
 
 #define CRASHES 100
 
-static atomic_int crash_budget;
-static atomic_int deaths_seen;
+static atomic_int deaths_seen;   /* told in the program, isolated or not */
 
 static long flaky(long x)
 {
 	/* Every 7th call crashes, until 100 crashes have happened. */
-	if (x % 7 == 0 && atomic_fetch_sub(&crash_budget, 1) > 0)
+	if (x % 7 == 0 && atomic_fetch_sub(&sh->crash_budget, 1) > 0)
 		*wild = x;
 	return x * 2;
 }
@@ -142,11 +150,11 @@ static void *hammer(void *argp)
 static void server_crashed_100_times_with_restart_answers_every_call(void **state)
 {
 	(void)state;
-	atomic_store(&crash_budget, CRASHES);
+	atomic_store(&sh->crash_budget, CRASHES);
 	atomic_store(&deaths_seen, 0);
 	pf_process *flaky_p;
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
-	assert_int_equal(pf_process_create(&flaky_p, "flaky", &opts, flaky_init, NULL), 0);
+	assert_int_equal(test_process_create(&flaky_p, "flaky", &opts, flaky_init, NULL), 0);
 	assert_int_equal(pf_process_watch(flaky_p, on_death, NULL), 0);
 	pthread_t th[2];
 	struct tally tally[2] = { { 0 }, { 0 } };
@@ -165,8 +173,11 @@ static void server_crashed_100_times_with_restart_answers_every_call(void **stat
 	assert_true(crashed >= CRASHES);         /* each crash failed >= 1 call */
 	assert_int_equal(pf_process_crashes(flaky_p), CRASHES);
 	assert_int_equal(atomic_load(&deaths_seen), CRASHES);
-	/* The last incarnation still serves. */
-	assert_int_equal(PF_GATE(long(long), import_ok("flaky.twice"))(8), 16);
+	/* The last incarnation still serves (once it has exported again:
+	 * the last crash may have been a moment ago). */
+	pf_import *last;
+	assert_int_equal(pf_import_create(&last, "flaky.twice", PF_IMPORT_LAZY), 0);
+	assert_int_equal(PF_GATE(long(long), last)(8), 16);
 	stop_server(flaky_p);
 }
 
@@ -188,7 +199,7 @@ static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
 		{ "x87crash.count", (void *)x87_count, 0, 0 }, { 0 } };
 	pf_process *p;
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
-	assert_int_equal(pf_process_create(&p, "x87crash", &opts, export_list_init, (void *)ex), 0);
+	assert_int_equal(test_process_create(&p, "x87crash", &opts, export_list_init, (void *)ex), 0);
 	long (*crash)(long) = PF_GATE(long(long), import_ok("x87crash.crash"));
 	long (*count)(long) = PF_GATE(long(long), import_ok("x87crash.count"));
 	for (int i = 0; i < 10; i++) {
@@ -212,8 +223,6 @@ static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
 
 /* ---- what a call sees of a restart --------------------------------------- */
 
-static atomic_int incarnation;
-static sem_t restart_gate;
 
 static long crash_now(long x) { *wild = x; return x; }
 
@@ -223,9 +232,9 @@ static long crash_now(long x) { *wild = x; return x; }
 static int phoenix_init(void *arg)
 {
 	(void)arg;
-	if (atomic_fetch_add(&incarnation, 1) == 0)
+	if (atomic_fetch_add(&sh->incarnation, 1) == 0)
 		return pf_export("phoenix.crash", (void *)crash_now, 0, 0);
-	while (sem_wait(&restart_gate) != 0)
+	while (sem_wait(&sh->restart_gate) != 0)
 		;
 	return pf_export("phoenix.other", (void *)fine, 0, 0);
 }
@@ -233,22 +242,22 @@ static int phoenix_init(void *arg)
 static void call_during_and_after_a_restart_fails_eownerdead_not_esrch(void **state)
 {
 	(void)state;
-	atomic_store(&incarnation, 0);
-	sem_init(&restart_gate, 0, 0);
+	atomic_store(&sh->incarnation, 0);
+	sem_init(&sh->restart_gate, 1, 0);   /* across OS processes */
 	pf_process *p;
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
-	assert_int_equal(pf_process_create(&p, "phoenix", &opts, phoenix_init, NULL), 0);
+	assert_int_equal(test_process_create(&p, "phoenix", &opts, phoenix_init, NULL), 0);
 	long (*crash)(long) = PF_GATE(long(long), import_ok("phoenix.crash"));
 	crash(1);
 	assert_int_equal(pf_errno(), -EOWNERDEAD);
 	/* Restarting (its init waits at the gate): the name has no owner. */
-	while (atomic_load(&incarnation) < 2)
+	while (atomic_load(&sh->incarnation) < 2)
 		sleep_ms(1);
 	crash(1);
 	assert_int_equal(pf_errno(), -EOWNERDEAD);
 	/* Restarted: the process runs again, and the name has no owner still
 	 * — a call that raced the restart sees exactly this. */
-	sem_post(&restart_gate);
+	sem_post(&sh->restart_gate);
 	pf_import *other_imp;
 	assert_int_equal(pf_import_create(&other_imp, "phoenix.other", PF_IMPORT_LAZY), 0);
 	long (*other)(long) = PF_GATE(long(long), other_imp);
@@ -263,7 +272,7 @@ static void call_during_and_after_a_restart_fails_eownerdead_not_esrch(void **st
 	stop_server(p);
 	crash(1);
 	assert_int_equal(pf_errno(), -ESRCH);
-	sem_destroy(&restart_gate);
+	sem_destroy(&sh->restart_gate);
 }
 
 /* ---- one line per crash, whole ------------------------------------------ */
@@ -307,7 +316,7 @@ static void two_crashing_processes(void)
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
 	pthread_t th[2];
 	for (int i = 0; i < 2; i++) {
-		if (pf_process_create(&c[i].p, c[i].name, &opts, lines_init, (void *)c[i].name))
+		if (test_process_create(&c[i].p, c[i].name, &opts, lines_init, (void *)c[i].name))
 			_exit(2);
 		pthread_create(&th[i], NULL, crash_many, &c[i]);
 	}
@@ -321,13 +330,19 @@ static void crash_lines_from_two_processes_never_merge(void **state)
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	fflush(NULL);
+	/* The child's stderr is the pipe from its first moment: its isolated
+	 * processes have the descriptors it had when it was forked. */
+	int saved = dup(2);
+	dup2(fds[1], 2);
 	pid_t pid = fork();
 	if (pid == 0) {
-		dup2(fds[1], 2);
 		close(fds[0]);
+		close(saved);
 		two_crashing_processes();
 		_exit(0);
 	}
+	dup2(saved, 2);
+	close(saved);
 	close(fds[1]);
 	static char text[1 << 20];
 	size_t n = 0;
@@ -356,6 +371,8 @@ static void crash_lines_from_two_processes_never_merge(void **state)
 int main(void)
 {
 	pf_process *client;
+	if (!(sh = test_shared(sizeof *sh)))
+		return 1;
 	if (pf_process_join_self(&client, "client") != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
@@ -369,7 +386,8 @@ int main(void)
 		cmocka_unit_test(call_during_and_after_a_restart_fails_eownerdead_not_esrch),
 		cmocka_unit_test(crash_lines_from_two_processes_never_merge),
 	};
-	int failed = cmocka_run_group_tests_name("crashes", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name(test_isolated() ? "crashes, isolated" : "crashes",
+						 tests, NULL, NULL);
 	pf_thread_detach();
 	return failed;
 }

@@ -1,6 +1,7 @@
 /* Processes behave like processes: reentrancy, callbacks, deadlocks that
  * fail instead of hanging, asynchronous and one-way calls, timeouts, lazy
- * binding. (Crashes and restarts: crash_test.c.) */
+ * binding. (Crashes and restarts: crash_test.c.) Run twice: the second
+ * time every process it creates is isolated (tests/isolated.h). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -14,20 +15,32 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* ---- reentrancy ---------------------------------------------------------- */
+#define ORDERED_CALLS 3000
 
-static atomic_int inside, most_inside;
+/* What the test and its servers both see, isolated or not. */
+static struct shared {
+	atomic_int inside, most_inside;
+	long arrivals[ORDERED_CALLS];
+	int narrivals;
+	atomic_int running_now;
+	int overlapped;
+	char deadlock_message[256];
+	int deadlock_errno;
+	atomic_long oneway_sum;
+} *sh;
+
+/* ---- reentrancy ---------------------------------------------------------- */
 
 static long overlap(long x)
 {
-	int now = atomic_fetch_add(&inside, 1) + 1;
-	int seen = atomic_load(&most_inside);
-	while (now > seen && !atomic_compare_exchange_weak(&most_inside, &seen, now))
+	int now = atomic_fetch_add(&sh->inside, 1) + 1;
+	int seen = atomic_load(&sh->most_inside);
+	while (now > seen && !atomic_compare_exchange_weak(&sh->most_inside, &seen, now))
 		;
 	/* Stay until a second call is inside too (or 2 s pass). */
-	for (int i = 0; i < 2000 && atomic_load(&most_inside) < 2; i++)
+	for (int i = 0; i < 2000 && atomic_load(&sh->most_inside) < 2; i++)
 		sleep_ms(1);
-	atomic_fetch_sub(&inside, 1);
+	atomic_fetch_sub(&sh->inside, 1);
 	return x;
 }
 
@@ -53,11 +66,11 @@ static void *overlap_caller(void *argp)
 
 static int run_two_overlapping_calls(unsigned flags)
 {
-	atomic_store(&inside, 0);
-	atomic_store(&most_inside, 0);
+	atomic_store(&sh->inside, 0);
+	atomic_store(&sh->most_inside, 0);
 	pf_process *pool;
 	pf_process_options opts = { .threads = 2 };
-	assert_int_equal(pf_process_create(&pool, "pool", &opts, pool_init, (void *)(uintptr_t)flags), 0);
+	assert_int_equal(test_process_create(&pool, "pool", &opts, pool_init, (void *)(uintptr_t)flags), 0);
 	struct overlap_arg a = { pf_self(), import_ok("pool.overlap"), 0 }, b = a;
 	pthread_t ta, tb;
 	pthread_create(&ta, NULL, overlap_caller, &a);
@@ -67,7 +80,7 @@ static int run_two_overlapping_calls(unsigned flags)
 	assert_int_equal(a.got, 7);
 	assert_int_equal(b.got, 7);
 	stop_server(pool);
-	return atomic_load(&most_inside);
+	return atomic_load(&sh->most_inside);
 }
 
 static void reentrant_export_runs_on_two_threads_at_once(void **state)
@@ -82,22 +95,16 @@ static void plain_export_runs_one_call_at_a_time_even_with_two_threads(void **st
 	assert_int_equal(run_two_overlapping_calls(0), 1);
 }
 
-#define ORDERED_CALLS 3000
-
-static long arrivals[ORDERED_CALLS];
-static int narrivals;
-static atomic_int running_now;
-static int overlapped;
 
 static long arrive(long x)
 {
-	if (atomic_fetch_add(&running_now, 1) != 0)
-		overlapped++;
-	if (narrivals < ORDERED_CALLS)
-		arrivals[narrivals++] = x;
+	if (atomic_fetch_add(&sh->running_now, 1) != 0)
+		sh->overlapped++;
+	if (sh->narrivals < ORDERED_CALLS)
+		sh->arrivals[sh->narrivals++] = x;
 	for (volatile int spin = 0; spin < (x % 7) * 100; spin++)
 		;   /* uneven work, so a second pool thread would overtake */
-	atomic_fetch_sub(&running_now, 1);
+	atomic_fetch_sub(&sh->running_now, 1);
 	return x;
 }
 
@@ -110,10 +117,10 @@ static int arrive_init(void *arg)
 static void plain_export_keeps_arrival_order_on_a_four_thread_pool(void **state)
 {
 	(void)state;
-	narrivals = overlapped = 0;
+	sh->narrivals = sh->overlapped = 0;
 	pf_process *pool;
 	pf_process_options opts = { .threads = 4 };
-	assert_int_equal(pf_process_create(&pool, "fifo", &opts, arrive_init, NULL), 0);
+	assert_int_equal(test_process_create(&pool, "fifo", &opts, arrive_init, NULL), 0);
 	pf_import *oneway;
 	assert_int_equal(pf_import_create(&oneway, "fifo.arrive", PF_IMPORT_ONEWAY), 0);
 	for (long i = 0; i < ORDERED_CALLS - 1; i++)
@@ -121,10 +128,10 @@ static void plain_export_keeps_arrival_order_on_a_four_thread_pool(void **state)
 	/* A synchronous call is answered after everything queued before it. */
 	assert_int_equal(PF_GATE(long(long), import_ok("fifo.arrive"))(ORDERED_CALLS - 1),
 			 ORDERED_CALLS - 1);
-	assert_int_equal(narrivals, ORDERED_CALLS);
+	assert_int_equal(sh->narrivals, ORDERED_CALLS);
 	for (long i = 0; i < ORDERED_CALLS; i++)
-		assert_int_equal(arrivals[i], i);
-	assert_int_equal(overlapped, 0);
+		assert_int_equal(sh->arrivals[i], i);
+	assert_int_equal(sh->overlapped, 0);
 	stop_server(pool);
 }
 
@@ -180,8 +187,6 @@ static void callback_chain_a_b_c_a(void **state)
 
 /* ---- deadlock ------------------------------------------------------------- */
 
-static char deadlock_message[256];
-static int deadlock_errno;
 
 static long dl_y(long x);
 
@@ -199,8 +204,8 @@ static long dl_y(long x)
 	if (pf_import_create(&imp, "dlx.x", 0))
 		return -1;
 	long r = PF_GATE(long(long), imp)(x);   /* re-enters dlx.x */
-	deadlock_errno = pf_errno();
-	strncpy(deadlock_message, pf_error_message(), sizeof deadlock_message - 1);
+	sh->deadlock_errno = pf_errno();
+	strncpy(sh->deadlock_message, pf_error_message(), sizeof sh->deadlock_message - 1);
 	return r;
 }
 
@@ -211,9 +216,9 @@ static void reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle(void **
 	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, 0, 0 }, { 0 } };
 	pf_process *x = start_server("dlx", exx), *y = start_server("dly", exy);
 	assert_int_equal(PF_GATE(long(long), import_ok("dlx.x"))(3), 0);   /* did not hang */
-	assert_int_equal(deadlock_errno, -EDEADLK);
-	assert_non_null(strstr(deadlock_message, "deadlock: dlx -> dly -> dlx"));
-	assert_non_null(strstr(deadlock_message, "\"dlx.x\""));
+	assert_int_equal(sh->deadlock_errno, -EDEADLK);
+	assert_non_null(strstr(sh->deadlock_message, "deadlock: dlx -> dly -> dlx"));
+	assert_non_null(strstr(sh->deadlock_message, "\"dlx.x\""));
 	stop_server(x);
 	stop_server(y);
 }
@@ -242,8 +247,8 @@ static long cyc_c(long x)
 	if (pf_import_create(&imp, "cyca.a", 0))
 		return -1;
 	long r = PF_GATE(long(long), imp)(x);   /* back into the busy cyca.a */
-	deadlock_errno = pf_errno();
-	strncpy(deadlock_message, pf_error_message(), sizeof deadlock_message - 1);
+	sh->deadlock_errno = pf_errno();
+	strncpy(sh->deadlock_message, pf_error_message(), sizeof sh->deadlock_message - 1);
 	return r;
 }
 
@@ -253,12 +258,12 @@ static void three_process_cycle_is_named_in_order(void **state)
 	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, 0, 0 }, { 0 } };
 	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, 0, 0 }, { 0 } };
 	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, 0, 0 }, { 0 } };
-	memset(deadlock_message, 0, sizeof deadlock_message);
+	memset(sh->deadlock_message, 0, sizeof sh->deadlock_message);
 	pf_process *a = start_server("cyca", exa), *b = start_server("cycb", exb),
 		   *c = start_server("cycc", exc);
 	assert_int_equal(PF_GATE(long(long), import_ok("cyca.a"))(3), 0);
-	assert_int_equal(deadlock_errno, -EDEADLK);
-	assert_non_null(strstr(deadlock_message, "deadlock: cyca -> cycb -> cycc -> cyca"));
+	assert_int_equal(sh->deadlock_errno, -EDEADLK);
+	assert_non_null(strstr(sh->deadlock_message, "deadlock: cyca -> cycb -> cycc -> cyca"));
 	stop_server(a);
 	stop_server(b);
 	stop_server(c);
@@ -303,7 +308,7 @@ static void busy_export_makes_an_unrelated_caller_wait(unsigned threads)
 	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, 0, 0 }, { 0 } };
 	pf_process *napper = start_server("napper", exn), *busy;
 	pf_process_options opts = { .threads = threads };
-	assert_int_equal(pf_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
+	assert_int_equal(test_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
 	long second[2] = { -1, -1 };
 	pthread_t th;
 	pthread_create(&th, NULL, second_caller, second);
@@ -330,8 +335,7 @@ static void unrelated_call_to_a_busy_export_waits_its_turn_in_a_pool(void **stat
 /* ---- asynchronous and one-way calls ----------------------------------------- */
 
 static long square(long x) { return x * x; }
-static atomic_long oneway_sum;
-static long note(long x) { atomic_fetch_add(&oneway_sum, x); return 0; }
+static long note(long x) { atomic_fetch_add(&sh->oneway_sum, x); return 0; }
 
 #define IN_FLIGHT 10000
 
@@ -363,7 +367,7 @@ static void one_way_calls_are_all_delivered(void **state)
 	(void)state;
 	static const struct one_export ex[] = { { "ow.note", (void *)note, 0, 0 },
 						{ "ow.square", (void *)square, 0, 0 }, { 0 } };
-	atomic_store(&oneway_sum, 0);
+	atomic_store(&sh->oneway_sum, 0);
 	pf_process *server = start_server("ow", ex);
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "ow.note", PF_IMPORT_ONEWAY), 0);
@@ -375,7 +379,7 @@ static void one_way_calls_are_all_delivered(void **state)
 	/* The queue is FIFO: once a synchronous call is answered, every
 	 * one-way call made before it has run. */
 	assert_int_equal(PF_GATE(long(long), import_ok("ow.square"))(3), 9);
-	assert_int_equal(atomic_load(&oneway_sum), expect);
+	assert_int_equal(atomic_load(&sh->oneway_sum), expect);
 	stop_server(server);
 }
 
@@ -418,7 +422,7 @@ static void *export_later(void *arg)
 	sleep_ms(100);
 	static const struct one_export ex[] = { { "late.square", (void *)square, 0, 0 }, { 0 } };
 	pf_process **out = arg;
-	pf_process_create(out, "late", NULL, export_list_init, (void *)ex);
+	test_process_create(out, "late", NULL, export_list_init, (void *)ex);
 	return NULL;
 }
 
@@ -450,6 +454,8 @@ static void lazy_import_that_never_binds_times_out_with_a_clear_error(void **sta
 int main(void)
 {
 	pf_process *client;
+	if (!(sh = test_shared(sizeof *sh)))
+		return 1;
 	if (pf_process_join_self(&client, "client") != 0 ||
 	    pf_export("client.back", (void *)back_in_client, 0, 0) != 0)
 		return 1;
@@ -469,7 +475,8 @@ int main(void)
 		cmocka_unit_test(lazy_import_binds_when_the_export_appears_100ms_later),
 		cmocka_unit_test(lazy_import_that_never_binds_times_out_with_a_clear_error),
 	};
-	int failed = cmocka_run_group_tests_name("semantics", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name(test_isolated() ? "semantics, isolated" : "semantics",
+						 tests, NULL, NULL);
 	pf_thread_detach();
 	return failed;
 }
