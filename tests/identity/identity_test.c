@@ -7,7 +7,13 @@
  * on the test's thread): they return what they saw and the test checks it.
  *
  * Links the static library to read internal counters (caller_data_count,
- * handles_open_count, grants_count) that show what an exit freed. */
+ * handles_open_count, grants_count) that show what an exit freed.
+ *
+ * Run twice: the second time every process it creates, actors included,
+ * is isolated (tests/isolated.h). An actor then works on a copy of what the
+ * test hands it (copied in and back with the checked copies), servers
+ * write results through their callers' pointers with pf_copy_to_caller,
+ * and what a process records for the test is in shared memory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +23,51 @@
 #include "ident/grants.h"
 #include "ident/handles.h"
 
+/* Alice makes N handles, closes every other one, makes N/2 more. */
+#define REUSE_N 1000
+
+/* What an actor's init is told: in shared memory, since an isolated
+ * process has the program's memory as it was at pf_init only. */
+struct actor_spec {
+	char name[32];
+	const struct one_export *extra;
+};
+
+/* What the test and its processes both see, isolated or not. */
+static struct shared {
+	struct actor_spec spec;
+	pf_process *caller_in_init;
+	pf_process *b_saw_before, *b_saw_after;
+	int vault_gets;
+	pf_process *forge_as;
+	pf_import *alices_import;
+	char revoked_message[256];
+	uint64_t reuse_open[REUSE_N], reuse_closed[REUSE_N / 2], reuse_new[REUSE_N / 2];
+} *sh;
+
 /* ---- actors ------------------------------------------------------------- */
 
 typedef long (*act_fn)(void *arg);
 
 struct actor {
 	pf_process *p;
-	long (*run)(act_fn, void *);
+	long (*run)(act_fn, void *, size_t);
 };
 
-struct actor_spec {
-	char name[32];
-	const struct one_export *extra;
-};
 
-static long run_here(act_fn fn, void *arg)
+/* FN(ARG), where ARG is the test's: SIZE bytes of it are copied here,
+ * worked on, and copied back (SIZE 0: ARG is a value, or points at
+ * something every process has, such as a string literal). */
+static long run_here(act_fn fn, void *arg, size_t size)
 {
-	return fn(arg);
+	if (!size)
+		return fn(arg);
+	unsigned char copy[256];
+	if (size > sizeof copy || pf_copy_from_caller(copy, arg, size))
+		return -EFAULT;
+	long v = fn(copy);
+	int rc = pf_copy_to_caller(arg, copy, size);
+	return rc ? rc : v;
 }
 
 static int actor_init(void *arg)
@@ -77,23 +111,34 @@ static int stop_leftovers(void **state)
 static struct actor actor_start(const char *name, const struct one_export *extra)
 {
 	struct actor a = { 0 };
-	struct actor_spec s = { .extra = extra };
-	snprintf(s.name, sizeof s.name, "%s", name);
-	assert_int_equal(pf_process_create(&a.p, name, NULL, actor_init, &s), 0);
+	struct actor_spec *s = &sh->spec;   /* read by its init, before we return */
+	s->extra = extra;
+	snprintf(s->name, sizeof s->name, "%s", name);
+	assert_int_equal(test_process_create(&a.p, name, NULL, actor_init, s), 0);
 	track(a.p);
 	char ex[64];
 	snprintf(ex, sizeof ex, "%s.run", name);
-	a.run = PF_GATE(long(act_fn, void *), import_ok(ex));
+	a.run = PF_GATE(long(act_fn, void *, size_t), import_ok(ex));
 	return a;
 }
 
-/* FN(ARG) on A's thread, as A. */
+/* FN(ARG) on A's thread, as A: ARG is a value, or points at what every
+ * process has. */
 static long as(const struct actor *a, act_fn fn, void *arg)
 {
-	long r = a->run(fn, arg);
+	long r = a->run(fn, arg, 0);
 	assert_int_equal(pf_errno(), 0);
 	return r;
 }
+
+/* FN(&REQ) on A's thread, as A, which may change REQ. */
+static long as_req_sized(const struct actor *a, act_fn fn, void *req, size_t size)
+{
+	long r = a->run(fn, req, size);
+	assert_int_equal(pf_errno(), 0);
+	return r;
+}
+#define as_req(a, fn, req) as_req_sized((a), (fn), &(req), sizeof(req))
 
 /* The calling process's import of NAME, made once and remembered: a
  * process has only 256 import slots. */
@@ -159,11 +204,10 @@ static pf_process *who_caller(void)
 	return pf_caller();
 }
 
-static pf_process *caller_in_init = (pf_process *)1;
 
 static int who_init(void *arg)
 {
-	caller_in_init = pf_caller();
+	sh->caller_in_init = pf_caller();
 	return export_list_init(arg);
 }
 
@@ -172,10 +216,10 @@ static void caller_is_null_outside_an_export(void **state)
 	(void)state;
 	static const struct one_export ex[] = { { "who.caller", (void *)who_caller, 0, 0 }, { 0 } };
 	pf_process *who;
-	assert_int_equal(pf_process_create(&who, "who", NULL, who_init, (void *)ex), 0);
+	assert_int_equal(test_process_create(&who, "who", NULL, who_init, (void *)ex), 0);
 	track(who);
 	assert_null(pf_caller());
-	assert_null(caller_in_init);
+	assert_null(sh->caller_in_init);
 	stop_server(who);
 }
 
@@ -193,23 +237,22 @@ static void export_sees_the_process_that_called_it(void **state)
 }
 
 /* A → B → C, and B → A while A waits. */
-static pf_process *b_saw_before, *b_saw_after;
 static pf_process *(*b_to_c)(void);
 static pf_process *(*b_to_a)(void);
 
 static pf_process *b_via_c(void)
 {
-	b_saw_before = pf_caller();
+	sh->b_saw_before = pf_caller();
 	pf_process *c_saw = b_to_c();
-	b_saw_after = pf_caller();
+	sh->b_saw_after = pf_caller();
 	return c_saw;
 }
 
 static pf_process *b_back_to_a(void)
 {
-	b_saw_before = pf_caller();
+	sh->b_saw_before = pf_caller();
 	pf_process *a_saw = b_to_a();
-	b_saw_after = pf_caller();
+	sh->b_saw_after = pf_caller();
 	return a_saw;
 }
 
@@ -233,13 +276,13 @@ static void nested_calls_report_the_immediate_caller(void **state)
 	(void)state;
 	static const struct one_export cx[] = { { "nc.who", (void *)who_caller, 0, 0 }, { 0 } };
 	pf_process *c = server("C", cx), *b;
-	assert_int_equal(pf_process_create(&b, "B", NULL, b_init, NULL), 0);
+	assert_int_equal(test_process_create(&b, "B", NULL, b_init, NULL), 0);
 	track(b);
 	pf_process *(*via_c)(void) = PF_GATE(pf_process *(void), import_ok("nb.via_c"));
 
 	assert_ptr_equal(via_c(), b);            /* C sees B, not A */
-	assert_ptr_equal(b_saw_before, pf_self()); /* B sees A */
-	assert_ptr_equal(b_saw_after, pf_self());  /* and still A after C returned */
+	assert_ptr_equal(sh->b_saw_before, pf_self()); /* B sees A */
+	assert_ptr_equal(sh->b_saw_after, pf_self());  /* and still A after C returned */
 	stop_server(b);
 	stop_server(c);
 }
@@ -252,13 +295,13 @@ static void callback_into_a_waiting_caller_sees_the_callee_as_caller(void **stat
 	if (!exported++)
 		assert_int_equal(pf_export("na.who", (void *)who_caller, 0, 0), 0);
 	pf_process *c = server("C", cx), *b;
-	assert_int_equal(pf_process_create(&b, "B", NULL, b_init, NULL), 0);
+	assert_int_equal(test_process_create(&b, "B", NULL, b_init, NULL), 0);
 	track(b);
 	pf_process *(*back)(void) = PF_GATE(pf_process *(void), import_ok("nb.back"));
 
 	assert_ptr_equal(back(), b);             /* A, serving while it waits, sees B */
-	assert_ptr_equal(b_saw_before, pf_self());
-	assert_ptr_equal(b_saw_after, pf_self());
+	assert_ptr_equal(sh->b_saw_before, pf_self());
+	assert_ptr_equal(sh->b_saw_after, pf_self());
 	assert_null(pf_caller());                /* and A is back outside any export */
 	stop_server(b);
 	stop_server(c);
@@ -266,7 +309,6 @@ static void callback_into_a_waiting_caller_sees_the_callee_as_caller(void **stat
 
 /* ---- forging ------------------------------------------------------------ */
 
-static int vault_gets;
 
 static long vault_put(long secret)
 {
@@ -282,7 +324,7 @@ static long vault_put(long secret)
 static long vault_get(pf_process *claimed)
 {
 	(void)claimed;
-	vault_gets++;
+	sh->vault_gets++;
 	long *v = pf_caller_data_get(7);
 	return v ? *v : -ENOENT;
 }
@@ -301,7 +343,6 @@ static const struct one_export vault_ex[] = {
 	{ 0 },
 };
 
-static pf_process *forge_as;
 
 static long put_secret(void *arg)
 {
@@ -318,13 +359,13 @@ static long claim_everywhere(void *arg)
 	int rc = gate_for("vault.caller", (void **)&f);
 	if (rc)
 		return rc;
-	return (long)f(forge_as, forge_as, forge_as, forge_as, forge_as, forge_as);
+	return (long)f(sh->forge_as, sh->forge_as, sh->forge_as, sh->forge_as, sh->forge_as, sh->forge_as);
 }
 
 static long get_claiming(void *arg)
 {
 	(void)arg;
-	struct call2_req r = { "vault.get", (long)forge_as, 0 };
+	struct call2_req r = { "vault.get", (long)sh->forge_as, 0 };
 	return call2(&r);
 }
 
@@ -334,7 +375,7 @@ static void arguments_claiming_another_process_do_not_change_the_caller(void **s
 	pf_process *vault = server("vault", vault_ex);
 	struct actor alice = actor_start("alice", NULL), mallory = actor_start("mallory", NULL);
 	assert_int_equal(as(&alice, put_secret, (void *)1234), 0);
-	forge_as = alice.p;
+	sh->forge_as = alice.p;
 
 	assert_ptr_equal((pf_process *)as(&mallory, claim_everywhere, NULL), mallory.p);
 	assert_int_equal(as(&mallory, get_claiming, NULL), -ENOENT);   /* not alice's secret */
@@ -345,19 +386,18 @@ static void arguments_claiming_another_process_do_not_change_the_caller(void **s
 }
 
 /* Mallory calls through Alice's import — the gate and the slot Alice got. */
-static pf_import *alices_import;
 
 static long import_vault_get(void *arg)
 {
 	(void)arg;
-	return pf_import_create(&alices_import, "vault.get", 0);
+	return pf_import_create(&sh->alices_import, "vault.get", 0);
 }
 
 static long call_through_alices_import(void *arg)
 {
-	long (*gate)(pf_process *) = PF_GATE(long(pf_process *), alices_import);
-	long (*const *slot)(pf_process *) = PF_SLOT(long(pf_process *), alices_import);
-	long v = arg ? (*slot)(forge_as) : gate(forge_as);
+	long (*gate)(pf_process *) = PF_GATE(long(pf_process *), sh->alices_import);
+	long (*const *slot)(pf_process *) = PF_SLOT(long(pf_process *), sh->alices_import);
+	long v = arg ? (*slot)(sh->forge_as) : gate(sh->forge_as);
 	return pf_errno() ? pf_errno() : v;
 }
 
@@ -368,12 +408,12 @@ static void calling_through_another_process_import_is_refused(void **state)
 	struct actor alice = actor_start("alice", NULL), mallory = actor_start("mallory", NULL);
 	assert_int_equal(as(&alice, put_secret, (void *)99), 0);
 	assert_int_equal(as(&alice, import_vault_get, NULL), 0);
-	forge_as = alice.p;
-	vault_gets = 0;
+	sh->forge_as = alice.p;
+	sh->vault_gets = 0;
 
 	assert_int_equal(as(&mallory, call_through_alices_import, NULL), -EPERM);
 	assert_int_equal(as(&mallory, call_through_alices_import, (void *)1), -EPERM);
-	assert_int_equal(vault_gets, 0);                       /* it never ran */
+	assert_int_equal(sh->vault_gets, 0);                       /* it never ran */
 	assert_int_equal(as(&alice, call_through_alices_import, NULL), 99);
 	stop_server(mallory.p);
 	stop_server(alice.p);
@@ -422,7 +462,7 @@ static const struct one_export tally_ex[] = {
 static long bump(const struct actor *a, long key, long by)
 {
 	struct call2_req r = { "tally.bump", key, by };
-	return as(a, call2, &r);
+	return as_req(a, call2, r);
 }
 
 static void per_caller_variables_are_isolated_between_three_callers(void **state)
@@ -452,10 +492,10 @@ static void per_caller_variable_stays_at_one_address_across_calls(void **state)
 	struct actor a = actor_start("alice", NULL);
 	assert_int_equal(bump(&a, 3, 1), 1);
 	struct call2_req r = { "tally.addr", 3, 0 };
-	long first = as(&a, call2, &r);
+	long first = as_req(&a, call2, r);
 	assert_true(first != 0);
 	assert_int_equal(bump(&a, 3, 1), 2);
-	assert_int_equal(as(&a, call2, &r), first);
+	assert_int_equal(as_req(&a, call2, r), first);
 	assert_int_equal(*(long *)first, 2);      /* the server's memory, still there */
 	stop_server(a.p);
 	stop_server(tally);
@@ -524,14 +564,20 @@ static void per_caller_variables_are_freed_when_the_server_exits(void **state)
 /* Handles                                                                   */
 /* ======================================================================== */
 
+/* What a server hands back through its caller's pointers it copies there:
+ * an isolated caller's memory is not the server's. */
 static long hs_create(void *obj, uint64_t *out)
 {
-	return pf_handle_create(obj, out);
+	uint64_t h;
+	int rc = pf_handle_create(obj, &h);
+	return rc ? rc : pf_copy_to_caller(out, &h, sizeof h);
 }
 
 static long hs_lookup(uint64_t h, void **out)
 {
-	return pf_handle_lookup(h, out);
+	void *found;
+	int rc = pf_handle_lookup(h, &found);
+	return rc ? rc : pf_copy_to_caller(out, &found, sizeof found);
 }
 
 static long hs_close(uint64_t h)
@@ -587,14 +633,14 @@ static long hs_do(void *arg)
 static uint64_t create_as(const struct actor *a, void *obj)
 {
 	struct hs_req r = { .op = HS_CREATE, .obj = obj };
-	assert_int_equal(as(a, hs_do, &r), 0);
+	assert_int_equal(as_req(a, hs_do, r), 0);
 	return r.h;
 }
 
 static long lookup_as(const struct actor *a, uint64_t h, void **found)
 {
 	struct hs_req r = { .op = HS_LOOKUP, .h = h };
-	long rc = as(a, hs_do, &r);
+	long rc = as_req(a, hs_do, r);
 	*found = r.found;
 	return rc;
 }
@@ -602,13 +648,13 @@ static long lookup_as(const struct actor *a, uint64_t h, void **found)
 static long close_as(const struct actor *a, uint64_t h)
 {
 	struct hs_req r = { .op = HS_CLOSE, .h = h };
-	return as(a, hs_do, &r);
+	return as_req(a, hs_do, r);
 }
 
 static long give_as(const struct actor *a, uint64_t h, pf_process *to)
 {
 	struct hs_req r = { .op = HS_GIVE, .h = h, .to = to };
-	return as(a, hs_do, &r);
+	return as_req(a, hs_do, r);
 }
 
 static int object_a, object_b;
@@ -691,10 +737,6 @@ static void transferred_handle_belongs_to_the_new_owner_only(void **state)
 	stop_server(hs);
 }
 
-/* Alice makes N handles, closes every other one, makes N/2 more. */
-#define REUSE_N 1000
-
-static uint64_t reuse_open[REUSE_N], reuse_closed[REUSE_N / 2], reuse_new[REUSE_N / 2];
 
 static long churn(void *arg)
 {
@@ -703,22 +745,22 @@ static long churn(void *arg)
 	for (int i = 0; i < REUSE_N; i++) {
 		if (hs_do(&r))
 			return -1;
-		reuse_open[i] = r.h;
+		sh->reuse_open[i] = r.h;
 	}
 	for (int i = 0; i < REUSE_N; i += 2) {
-		struct hs_req c = { .op = HS_CLOSE, .h = reuse_open[i] };
+		struct hs_req c = { .op = HS_CLOSE, .h = sh->reuse_open[i] };
 		if (hs_do(&c))
 			return -2;
-		reuse_closed[i / 2] = reuse_open[i];
-		reuse_open[i] = 0;
+		sh->reuse_closed[i / 2] = sh->reuse_open[i];
+		sh->reuse_open[i] = 0;
 	}
 	for (int i = 0; i < REUSE_N / 2; i++) {
 		if (hs_do(&r))
 			return -3;
-		reuse_new[i] = r.h;
+		sh->reuse_new[i] = r.h;
 	}
 	for (int i = 0; i < REUSE_N / 2; i++) {
-		struct hs_req l = { .op = HS_LOOKUP, .h = reuse_closed[i] };
+		struct hs_req l = { .op = HS_LOOKUP, .h = sh->reuse_closed[i] };
 		if (hs_do(&l) != -EBADF)
 			return -4;
 	}
@@ -744,11 +786,11 @@ static void handles_are_never_reused_while_open(void **state)
 	static uint64_t all[REUSE_N * 2];
 	size_t n = 0;
 	for (int i = 0; i < REUSE_N; i++)
-		if (reuse_open[i])
-			all[n++] = reuse_open[i];
-	memcpy(all + n, reuse_new, sizeof reuse_new);
+		if (sh->reuse_open[i])
+			all[n++] = sh->reuse_open[i];
+	memcpy(all + n, sh->reuse_new, sizeof sh->reuse_new);
 	n += REUSE_N / 2;
-	memcpy(all + n, reuse_closed, sizeof reuse_closed);
+	memcpy(all + n, sh->reuse_closed, sizeof sh->reuse_closed);
 	n += REUSE_N / 2;
 	qsort(all, n, sizeof *all, cmp_u64);
 	for (size_t i = 1; i < n; i++)
@@ -787,9 +829,9 @@ static void handle_of_one_server_means_nothing_to_another(void **state)
 	struct actor alice = actor_start("alice", NULL);
 	uint64_t h = create_as(&alice, &object_a);
 	struct hs_req r2 = { .op = HS_CREATE, .obj = &object_b, .ns = "hs2" };
-	assert_int_equal(as(&alice, hs_do, &r2), 0);     /* slot 0 is open in hs2 too */
+	assert_int_equal(as_req(&alice, hs_do, r2), 0);     /* slot 0 is open in hs2 too */
 	struct hs_req l = { .op = HS_LOOKUP, .h = h, .ns = "hs2" };
-	assert_int_equal(as(&alice, hs_do, &l), -EBADF);
+	assert_int_equal(as_req(&alice, hs_do, l), -EBADF);
 	stop_server(alice.p);
 	stop_server(hs2);
 	stop_server(hs);
@@ -842,13 +884,13 @@ static long grant_do(void *arg)
 static long grant_as(const struct actor *a, enum grant_op op, pf_process *who, unsigned flags)
 {
 	struct grant_req r = { op, "gs.secret", who, flags };
-	return as(a, grant_do, &r);
+	return as_req(a, grant_do, r);
 }
 
 static long grant_as_name(const struct actor *a, const char *name, pf_process *to)
 {
 	struct grant_req r = { GRANT, name, to, 0 };
-	return as(a, grant_do, &r);
+	return as_req(a, grant_do, r);
 }
 
 static long import_only(void *name)
@@ -891,20 +933,19 @@ static void only_the_exporter_may_grant(void **state)
 	assert_int_equal(pf_grant("gs.secret", pf_self(), 0), -EPERM);
 	assert_int_equal(grant_as(&gs, GRANT, alice.p, 1u << 7), -EINVAL);
 	struct grant_req pub = { GRANT, "gs.public", alice.p, 0 };
-	assert_int_equal(as(&gs, grant_do, &pub), -EINVAL);      /* not private */
+	assert_int_equal(as_req(&gs, grant_do, pub), -EINVAL);      /* not private */
 	struct grant_req none = { GRANT, "gs.nothing", alice.p, 0 };
-	assert_int_equal(as(&gs, grant_do, &none), -ENOENT);
+	assert_int_equal(as_req(&gs, grant_do, none), -ENOENT);
 	assert_int_equal(grant_as(&alice, REVOKE, alice.p, 0), -ENOENT);
 	stop_server(alice.p);
 	stop_server(gs.p);
 }
 
-static char revoked_message[256];
 
 static long call_secret_keep_message(void *arg)
 {
 	long v = call0(arg);
-	snprintf(revoked_message, sizeof revoked_message, "%s", pf_error_message());
+	snprintf(sh->revoked_message, sizeof sh->revoked_message, "%s", pf_error_message());
 	return v;
 }
 
@@ -917,8 +958,8 @@ static void revoked_import_fails_its_next_call_with_eperm(void **state)
 	assert_int_equal(grant_as(&gs, REVOKE, alice.p, 0), 0);
 
 	assert_int_equal(as(&alice, call_secret_keep_message, "gs.secret"), -EPERM);
-	assert_non_null(strstr(revoked_message, "alice"));
-	assert_non_null(strstr(revoked_message, "gs.secret"));
+	assert_non_null(strstr(sh->revoked_message, "alice"));
+	assert_non_null(strstr(sh->revoked_message, "gs.secret"));
 	assert_int_equal(as(&alice, call0, "gs.public"), 7);    /* alice carries on */
 	assert_int_equal(grant_as(&gs, REVOKE, alice.p, 0), -ENOENT);
 
@@ -1063,7 +1104,7 @@ static void state_kept_for_a_caller_that_crashed_is_released(void **state)
 	create_as(&alice, &object_a);
 	assert_int_equal(grant_as(&gs, GRANT, alice.p, 0), 0);
 
-	assert_int_equal(alice.run(crash_here, NULL), 0);
+	assert_int_equal(alice.run(crash_here, NULL, 0), 0);
 	assert_int_equal(pf_errno(), -EOWNERDEAD);
 	assert_int_equal(pf_process_join(alice.p), 0);   /* without a restart it ends */
 	assert_int_equal(caller_data_count(tally), 0);
@@ -1090,7 +1131,7 @@ static void grant_survives_a_crash_and_restart_of_its_exporter(void **state)
 	(void)state;
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
 	pf_process *rs;
-	assert_int_equal(pf_process_create(&rs, "rs", &opts, export_list_init, (void *)rs_ex), 0);
+	assert_int_equal(test_process_create(&rs, "rs", &opts, export_list_init, (void *)rs_ex), 0);
 	track(rs);
 	struct actor alice = actor_start("alice", NULL);
 	assert_int_equal(as(&alice, call0, "rs.admit"), 0);
@@ -1147,6 +1188,9 @@ static void asynchronous_call_through_a_revoked_import_fails_with_eperm(void **s
 
 int main(void)
 {
+	if (!(sh = test_shared(sizeof *sh)))
+		return 1;
+	sh->caller_in_init = (pf_process *)1;
 	if (pf_process_join_self(NULL, "main") != 0)
 		return 1;
 	const struct CMUnitTest identity[] = {
@@ -1191,10 +1235,17 @@ int main(void)
 		cmocka_unit_test_teardown(grant_survives_a_crash_and_restart_of_its_exporter, stop_leftovers),
 		cmocka_unit_test_teardown(asynchronous_call_through_a_revoked_import_fails_with_eperm, stop_leftovers),
 	};
-	int failed = cmocka_run_group_tests_name("caller identity", identity, NULL, NULL);
-	failed += cmocka_run_group_tests_name("per-caller variables", caller_data, NULL, NULL);
-	failed += cmocka_run_group_tests_name("handles", handles, NULL, NULL);
-	failed += cmocka_run_group_tests_name("grants", grants, NULL, NULL);
-	failed += cmocka_run_group_tests_name("crashes, restarts, asynchronous calls", lifecycle, NULL, NULL);
+	const char *run = test_isolated() ? ", isolated" : "";
+	char name[64];
+	snprintf(name, sizeof name, "caller identity%s", run);
+	int failed = cmocka_run_group_tests_name(name, identity, NULL, NULL);
+	snprintf(name, sizeof name, "per-caller variables%s", run);
+	failed += cmocka_run_group_tests_name(name, caller_data, NULL, NULL);
+	snprintf(name, sizeof name, "handles%s", run);
+	failed += cmocka_run_group_tests_name(name, handles, NULL, NULL);
+	snprintf(name, sizeof name, "grants%s", run);
+	failed += cmocka_run_group_tests_name(name, grants, NULL, NULL);
+	snprintf(name, sizeof name, "crashes, restarts, asynchronous calls%s", run);
+	failed += cmocka_run_group_tests_name(name, lifecycle, NULL, NULL);
 	return failed ? 1 : 0;
 }
