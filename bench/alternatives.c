@@ -2,16 +2,22 @@
  * alternatives.c — what a user would write instead of pfipc to ask another
  * thread to do something and wait for the answer: a byte through a pipe, a
  * byte through a socketpair, or a request/reply under a mutex and two
- * condition variables. Each side is pinned to its own CPU as in the floors,
- * so the comparison with a pf call on the other core is like for like.
+ * condition variables; and, to ask another OS process (what an isolated
+ * pfipc process is held to), a request and its reply through a pipe pair
+ * to a child. Each side is pinned to its own CPU as in the floors, so the
+ * comparison with a pf call on the other core is like for like.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -183,9 +189,118 @@ static uint64_t condvar_run(void *ctx, uint64_t iters, uint64_t *ops)
 	return t1 - t0;
 }
 
+/* ------------------------------------------- pipe RPC, two OS processes */
+
+/* Two longs go to a child process through one pipe, their sum comes back
+ * through another: the RPC an isolated pfipc call is compared with, in
+ * another address space. The child is made with a raw clone (a fork that
+ * runs no fork handlers: neither pfipc's nor anyone's) and only reads,
+ * adds and writes; it dies with the thread that made it, or at EOF. */
+struct pipe_rpc {
+	int req_w, rep_r;
+	struct cpu_saved saved;
+};
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static void rpc_child(int req_r, int rep_w)
+{
+	long req[2];
+	cpu_set_t set;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (cpu_b() >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu_b(), &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	while (read_full(req_r, req, sizeof(req))) {
+		long sum = req[0] + req[1];
+		if (write(rep_w, &sum, sizeof(sum)) != (ssize_t)sizeof(sum))
+			break;
+	}
+	_exit(0);
+}
+
+static int pipe_rpc_setup(void *ctx, const char **why)
+{
+	struct pipe_rpc *pr = ctx;
+	int req[2], rep[2];
+
+	if (pipe2(req, O_CLOEXEC) != 0 || pipe2(rep, O_CLOEXEC) != 0) {
+		*why = "pipe failed";
+		return -1;
+	}
+	long pid = syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+	if (pid < 0) {
+		*why = "could not start the child process";
+		return -1;
+	}
+	if (pid == 0) {
+		close(req[1]);
+		close(rep[0]);
+		rpc_child(req[0], rep[1]);
+	}
+	close(req[0]);
+	close(rep[1]);
+	pr->req_w = req[1];
+	pr->rep_r = rep[0];
+	return 0;
+}
+
+static void pipe_rpc_begin(void *ctx)
+{
+	struct pipe_rpc *pr = ctx;
+
+	cpu_pin(cpu_a(), &pr->saved);
+}
+
+static void pipe_rpc_end(void *ctx)
+{
+	struct pipe_rpc *pr = ctx;
+
+	cpu_unpin(&pr->saved);
+}
+
+static uint64_t pipe_rpc_run(void *ctx, uint64_t iters, uint64_t *ops)
+{
+	struct pipe_rpc *pr = ctx;
+	long acc = 0;
+
+	uint64_t t0 = now_ns();
+	for (uint64_t i = 0; i < iters; i++) {
+		long req[2] = { acc, 1 };
+
+		bench_tick();
+		if (write(pr->req_w, req, sizeof(req)) != (ssize_t)sizeof(req) ||
+		    !read_full(pr->rep_r, &acc, sizeof(acc))) {
+			perror("pfbench: pipe RPC");
+			_exit(1);
+		}
+	}
+	uint64_t t1 = now_ns();
+	if (acc != (long)iters)
+		fprintf(stderr, "pfbench: pipe RPC: wrong sum %ld\n", acc);
+	*ops = iters;
+	return t1 - t0;
+}
+
 static struct bytepipe pipe_pp = { .socket = false };
 static struct bytepipe socket_pp = { .socket = true };
 static struct condvar_rr condvar_rr;
+static struct pipe_rpc pipe_rpc;
 
 void alternatives_register(struct case_list *l)
 {
@@ -207,4 +322,10 @@ void alternatives_register(struct case_list *l)
 		.ctx = &condvar_rr, .setup = condvar_setup,
 		.begin = condvar_begin, .end = condvar_end,
 		.run = condvar_run });
+	case_add(l, &(struct bench_case){
+		.name = "pipe_rpc_proc", .group = "alternative",
+		.label = "pipe RPC to another OS process",
+		.ctx = &pipe_rpc, .setup = pipe_rpc_setup,
+		.begin = pipe_rpc_begin, .end = pipe_rpc_end,
+		.run = pipe_rpc_run });
 }

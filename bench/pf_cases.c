@@ -24,6 +24,8 @@
  *   pf_{gate,mig}_{trace,stats}    pf_gate and pf_mig while a trace is
  *                                  recorded, or statistics counted (the
  *                                  plain cases run with both off)
+ *   pf_iso                         pf_gate into an isolated process (its
+ *                                  own OS process, PF_ISOLATE_SPACE)
  *
  * This file must be compiled with optimisation (meson.build forces -O2):
  * the slot loop relies on the compiler emitting `call *(%reg)`.
@@ -83,6 +85,7 @@ struct server {
 	unsigned flags;
 	unsigned threads;
 	bool pin; /* its (first) thread on the CPU the client is not on */
+	bool isolated; /* in an OS process of its own */
 	/* state */
 	bool tried;
 	int err;
@@ -94,6 +97,10 @@ static struct server srv_a10 = { .proc = "bench_a10", .export = "a10.call",
 				 .fn = (void *)srv_args10,
 				 .stack_bytes = ARGS10_STACK_BYTES,
 				 .pin = true };
+/* The same export as srv_lat, in another address space. */
+static struct server srv_iso = { .proc = "bench_iso", .export = "iso.add",
+				 .fn = (void *)srv_add, .pin = true,
+				 .isolated = true };
 static struct server srv_mig = { .proc = "bench_mig", .export = "mig.add",
 				 .fn = (void *)srv_add,
 				 .flags = PF_EXPORT_MIGRATE };
@@ -138,7 +145,9 @@ static int server_ensure(struct server *s)
 		return s->err;
 	s->tried = true;
 	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
 	o.threads = s->threads;
+	o.isolation = s->isolated ? PF_ISOLATE_SPACE : PF_ISOLATE_NONE;
 	s->err = pf_process_create(&p, s->proc, &o, server_init, s);
 	return s->err;
 }
@@ -403,6 +412,8 @@ static struct sync_case c_gate = { .server = &srv_lat,
 				  .shape = SHAPE_GATE };
 static struct sync_case c_args10 = { .server = &srv_a10,
 				  .shape = SHAPE_ARGS10 };
+static struct sync_case c_iso = { .server = &srv_iso,
+				  .shape = SHAPE_GATE };
 static struct sync_case c_mig = { .server = &srv_mig,
 				  .shape = SHAPE_GATE };
 /* The decoding shapes against the migrating export: with no hand-off in
@@ -580,6 +591,7 @@ void pf_cases_register(struct case_list *l)
 	SYNC("pf_movcall", &c_movcall, "pf mov slot,%reg; call *%reg");
 	SYNC("pf_gate", &c_gate, "pf call gate fn pointer");
 	SYNC("pf_args10", &c_args10, "pf gate, 10 args (64 stack bytes)");
+	SYNC("pf_iso", &c_iso, "pf gate into an isolated process");
 	SYNC("pf_mig", &c_mig, "pf gate, migrating export");
 	SYNC("pf_mig_slot", &c_mig_slot, "pf_slot shape, migrating export");
 	SYNC("pf_mig_movcall", &c_mig_movcall,

@@ -35,6 +35,7 @@ static const struct ratio_def RATIOS[] = {
 	{ "pipe_pp", "futex_pp", NULL, "futex", false },
 	{ "socketpair_pp", "futex_pp", NULL, "futex", false },
 	{ "condvar_rr", "futex_pp", NULL, "futex", false },
+	{ "pipe_rpc_proc", "pipe_pp", NULL, "pipe, 1 proc", false },
 #define PF_SYNC(n)                                                         \
 	{ n, "sigsegv", "spin_pp", "segv+spin", false },                    \
 	{ n, "pipe_pp", NULL, "pipe", false },                              \
@@ -44,6 +45,9 @@ static const struct ratio_def RATIOS[] = {
 	PF_SYNC("pf_gate"),
 #undef PF_SYNC
 	{ "pf_args10", "pf_gate", NULL, "pf_gate", false },
+	{ "pf_iso", "pf_gate", NULL, "pf_gate", false },
+	{ "pf_iso", "pipe_rpc_proc", NULL, "pipe rpc", false },
+	{ "pf_gate", "pipe_rpc_proc", NULL, "pipe rpc", false },
 	{ "pf_mig", "sigsegv", NULL, "sigsegv", false },
 	{ "pf_mig", "pipe_pp", NULL, "pipe", false },
 	{ "pf_mig", "socketpair_pp", NULL, "sockpair", false },
