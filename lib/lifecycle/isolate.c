@@ -39,6 +39,7 @@
 #include "ident/import.h"
 #include "ident/registry.h"
 #include "lifecycle/life.h"
+#include "lifecycle/servers.h"
 #include "proc/helper.h"
 #include "proc/process.h"
 #include "proc/space.h"
@@ -61,14 +62,14 @@ void isolate_main(unsigned index)
 	struct process_life *life = p->life;
 	life->nservers = 0;
 	atomic_store(&life->servers_running, 0);
-	int rc = life_start_servers(p, 0, 1);
+	int rc = servers_start(p, 0, 1);
 	if (rc)
 		life->init_result = rc;
 	else
 		while (sem_wait(&life->init_done) != 0)
 			;
 	if (!life->init_result)   /* running: server_main said so */
-		life_start_servers(p, 1, p->opts.threads);   /* fewer on failure */
+		servers_start(p, 1, p->opts.threads);   /* fewer on failure */
 	if (!atomic_exchange(&life->start_told, true))
 		sem_post(&life->started);
 	for (unsigned i = 0; i < life->nservers; i++)

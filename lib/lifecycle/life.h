@@ -38,10 +38,6 @@ struct process_life {
 					 be started again (a futex word) */
 };
 
-/* Start server threads FROM .. TO - 1 of P in the calling OS process. 0
- * or -EAGAIN. */
-int life_start_servers(struct pf_process *p, unsigned from, unsigned to);
-
 /* Isolated processes (isolate.c). */
 
 /* P (made, init set) starts in an OS process of its own: 0 once its init

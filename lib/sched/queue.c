@@ -108,7 +108,7 @@ static bool accepting(int state)
 	return state == PROC_STARTING || state == PROC_RUNNING;
 }
 
-static int refusal(const struct pf_process *p, int state)
+static int refused_error(const struct pf_process *p, int state)
 {
 	return state == PROC_CRASHED || atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH;
 }
@@ -121,7 +121,7 @@ static int push_recorded(struct pf_thread *t, struct pf_process *p, struct call_
 	int state = atomic_load(&p->state);
 	if (!accepting(state)) {
 		atomic_store(&t->push.queue, NULL);
-		return refusal(p, state);
+		return refused_error(p, state);
 	}
 	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
 	link_in_recorded(t, q, &m->qlink);
@@ -139,7 +139,7 @@ int queue_push(struct pf_process *p, struct call_msg *m)
 	int state = atomic_load(&p->state);
 	if (!accepting(state)) {
 		atomic_fetch_sub(&q->pushing, 1);
-		return refusal(p, state);
+		return refused_error(p, state);
 	}
 	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
 	link_in(q, &m->qlink);
