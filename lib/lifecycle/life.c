@@ -11,6 +11,7 @@
 #include "lifecycle/life.h"
 #include "lifecycle/servers.h"
 #include "proc/process.h"
+#include "proc/space.h"
 #include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/queue.h"
@@ -106,6 +107,10 @@ int pf_thread_attach(pf_process *p)
 		return -EINVAL;
 	if (pf_current)
 		return -EBUSY;
+	/* A thread serves its process's calls while it waits: only a thread
+	 * of the OS process whose memory the process's code uses may. */
+	if (!space_is_local(p))
+		return -EPERM;
 	if (atomic_load(&p->state) >= PROC_STOPPING)
 		return -ESRCH;
 	struct pf_thread *t;

@@ -194,6 +194,15 @@ static void options_unknown_restart_policy_fails_with_einval(void **state)
 	assert_int_equal(create_with("abi_restart", &o), -EINVAL);
 }
 
+static void options_unknown_isolation_or_reserved_flags_fail_with_einval(void **state)
+{
+	(void)state;
+	pf_process_options o = { .size = sizeof o, .isolation = 2 };
+	assert_int_equal(create_with("abi_isolation", &o), -EINVAL);
+	pf_process_options r = { .size = sizeof r, .reserved_flags = 1 };
+	assert_int_equal(create_with("abi_rflags", &r), -EINVAL);
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -210,6 +219,7 @@ int main(void)
 		cmocka_unit_test(options_nonzero_reserved_word_fails_with_einval),
 		cmocka_unit_test(options_bad_size_fails_with_einval),
 		cmocka_unit_test(options_unknown_restart_policy_fails_with_einval),
+		cmocka_unit_test(options_unknown_isolation_or_reserved_flags_fail_with_einval),
 	};
 	int failed = cmocka_run_group_tests_name("abi", tests, NULL, NULL);
 	pf_thread_detach();

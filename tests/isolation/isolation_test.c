@@ -307,6 +307,16 @@ static void migrating_export_of_an_isolated_process_runs_in_its_space(void **sta
 	stop_server(iso);
 }
 
+static void thread_of_the_program_cannot_attach_to_an_isolated_process(void **state)
+{
+	(void)state;
+	pf_process *iso = start("noatt", PF_ISOLATE_SPACE, 0);
+	pf_thread_detach();   /* the test thread leaves "client" for a moment */
+	assert_int_equal(pf_thread_attach(iso), -EPERM);
+	assert_int_equal(pf_process_join_self(NULL, "client2"), 0);
+	stop_server(iso);
+}
+
 /* ---- containment ---------------------------------------------------------- */
 
 struct waiting_caller {
@@ -711,6 +721,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(buffer_parameters_cross_into_an_isolated_server_and_back),
 		cmocka_unit_test(buffer_parameter_at_a_bad_address_fails_an_isolated_call_with_efault),
 		cmocka_unit_test(migrating_export_of_an_isolated_process_runs_in_its_space),
+		cmocka_unit_test(thread_of_the_program_cannot_attach_to_an_isolated_process),
 	};
 	const struct CMUnitTest containment[] = {
 		cmocka_unit_test(kill_9_while_four_callers_wait_fails_them_all_and_the_restart_serves),
