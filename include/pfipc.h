@@ -27,8 +27,13 @@
  *   -EDEADLK    waiting for the call would never end (a cycle of waits)
  *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
  *   -EOWNERDEAD the process serving the call crashed while it was queued or
- *               running
- *   -EOPNOTSUPP the machine lacks what an entry kind needs
+ *               running (for an isolated process: its OS process ended,
+ *               however it ended)
+ *   -EFAULT     memory a caller named cannot be copied (a checked copy, or
+ *               a buffer parameter of a call that crosses OS processes)
+ *   -ECHILD     no helper process to start an isolated process with
+ *   -EOPNOTSUPP the machine lacks what an entry kind needs, or the calling
+ *               isolated process cannot do what was asked
  *
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
@@ -91,8 +96,16 @@ typedef struct pf_import pf_import;
  *   Called implicitly by every function that needs it; calling it again is
  *   harmless. Install your own SIGSEGV handler *before* pfipc's if you want
  *   it to see faults outside the arena.
+ *   It also maps the kernel state every OS process of the program shares
+ *   (a memfd, MAP_SHARED), and forks one helper process, which later forks
+ *   the isolated processes (PF_ISOLATE_SPACE): they start with the
+ *   program's memory and file descriptors as they are at this moment. The
+ *   helper ends when the program does. A child the program forks gets a
+ *   private copy of the kernel state and a helper of its own.
  * RETURN VALUE  0, or a negative errno value.
- * ERRORS  -ENOMEM  the arena could not be reserved.
+ * ERRORS  -ENOMEM  the arena or the shared state could not be reserved.
+ * NOTES  A helper that cannot be forked leaves only isolation unavailable
+ *   (pf_process_create of an isolated process fails with -ECHILD).
  */
 int pf_init(void);
 
@@ -166,19 +179,37 @@ typedef int (*pf_init_fn)(void *arg);
  *   own thread(s). INIT(ARG) runs on the new thread first; pf_process_create
  *   returns after INIT has returned, so its exports exist by then. OPTS may
  *   be NULL for the defaults (see pf_process_options: threads, the
- *   PF_RESTART_NEVER or PF_RESTART_ALWAYS policy, deadlines). The process
- *   then serves its queue until pf_process_stop.
+ *   PF_RESTART_NEVER or PF_RESTART_ALWAYS policy, deadlines, isolation).
+ *   The process then serves its queue until pf_process_stop.
+ *   With OPTS->isolation PF_ISOLATE_SPACE the process runs in an operating
+ *   system process of its own, forked by pfipc's helper, which any thread
+ *   may ask at any time. It starts with the program's memory as it was
+ *   when pf_init ran (globals set later are not there), the file
+ *   descriptors the program had then, and the kernel state every OS
+ *   process of the program shares. So ARG must be an integer, or point at
+ *   memory that existed at pf_init (a static or a string literal, not a
+ *   local variable of the caller). Calls go both ways as between any two
+ *   processes; memory behind a plain pointer argument does not cross (see
+ *   pf_copy_from_caller). Whatever it does — a fault, abort(), _exit(), an
+ *   outside kill -9 — its OS process ends and its callers get -EOWNERDEAD;
+ *   with PF_RESTART_ALWAYS a fresh OS process runs INIT again, and nothing
+ *   of the old memory (its handles and per-caller variables included) is
+ *   kept. No isolated process outlives the program.
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
  * ERRORS
  *   -EINVAL  bad name or NULL OUT/INIT; or in OPTS: a size that is not a
  *            multiple of 8 or is below PF_PROCESS_OPTIONS_SIZE_MIN, a
  *            non-zero reserved word (or byte past the options this
  *            library knows), more than 64 threads, an unknown restart
- *            policy.
+ *            policy or isolation.
  *   -ENOSPC  too many processes (at most 1024 over the life of the
  *            program).
  *   -ENOMEM
  *   -EAGAIN  a thread could not be started.
+ *   -ECHILD  isolation was asked for and there is no helper to fork the
+ *            process (see pf_init).
+ *   -EOWNERDEAD  an isolated process's OS process ended before its INIT
+ *            returned (INIT crashed, or it was killed).
  *
  *   Or any negative value INIT returned.
  */
@@ -207,10 +238,13 @@ int pf_process_join_self(pf_process **out, const char *name);
  * DESCRIPTION
  *   The thread makes calls as P (pf_self() == P inside it) but does not serve
  *   P's queue except while it waits for one of its own calls. Detach with
- *   pf_thread_detach before the thread exits.
+ *   pf_thread_detach before the thread exits. P must run in the calling
+ *   OS process: a thread of the program cannot join an isolated process,
+ *   nor a thread of an isolated process one of the program's.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL P is NULL; -EBUSY already attached; -ENOSPC P has 64
- *         threads; -ESRCH P has stopped.
+ *         threads; -ESRCH P has stopped; -EPERM P runs in another OS
+ *         process.
  */
 int pf_thread_attach(pf_process *p);
 
@@ -361,7 +395,10 @@ pf_process *pf_process_find(const char *name);
  *   _Complex) go back to the caller. FN runs with an empty x87 stack and
  *   the thread running it keeps nothing on it afterwards.
  *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE,
- *   PF_EXPORT_PRIVATE and PF_EXPORT_STACK_AS_DECLARED.
+ *   PF_EXPORT_PRIVATE and PF_EXPORT_STACK_AS_DECLARED. A migrating export
+ *   runs on its caller's thread only when caller and exporter run in one
+ *   OS process; a call from another (either of them isolated) is served by
+ *   message passing, on the exporter's threads and in its memory.
  * RETURN VALUE  0, or a negative errno value. On -EINVAL because of the
  *   stack bytes, pf_error_message() says why.
  * ERRORS  -EINVAL malformed name, bad flags, bad STACK_BYTES, or the thread
@@ -420,7 +457,11 @@ typedef struct pf_buffer_param {
  * ERRORS  as pf_export; -EINVAL a bad buffer description.
  * NOTES  A call whose length exceeds max_len fails, with pf_errno()
  *   returning -EMSGSIZE, and FN does not run; a call passing a NULL
- *   pointer with a non-zero length fails with -EINVAL.
+ *   pointer with a non-zero length fails with -EINVAL. Between two OS
+ *   processes (an isolated caller or server) the bytes are copied with
+ *   the checked copies (pf_copy_from_caller): a buffer that cannot be read
+ *   fails the call with -EFAULT before FN runs, one that cannot be written
+ *   back fails it with -EFAULT after.
  */
 int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 		      unsigned flags, const pf_buffer_param *bufs,
@@ -549,7 +590,8 @@ int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out);
 /* ------------------------------------------------------------------------ */
 
 /* Why a watched process went away. */
-#define PF_DIED_CRASHED 1   /* a fault in one of its exports */
+#define PF_DIED_CRASHED 1   /* a fault in one of its exports (an isolated
+			       process: its OS process ended unasked) */
 #define PF_DIED_STOPPED 2   /* pf_process_stop, or its last thread left */
 
 typedef void (*pf_death_fn)(pf_process *p, int why, void *arg);
@@ -562,9 +604,14 @@ typedef void (*pf_death_fn)(pf_process *p, int why, void *arg);
  *   noticed the death, each time P crashes (also when it is then
  *   restarted) and once when it stops. WHY is PF_DIED_CRASHED or
  *   PF_DIED_STOPPED. Keep it short; it must not wait for P. At most 16
- *   watchers per process.
+ *   watchers per process. Watchers run in the program's own OS process,
+ *   where FN and ARG mean what they meant when they were registered: for
+ *   an isolated P, on a thread of pfipc's that learns of the end of P's OS
+ *   process (it belongs to no process: FN cannot make calls), so that
+ *   pf_process_join(P) returns only after they ran.
  * RETURN VALUE  0, or a negative errno value.
- * ERRORS  -EINVAL P or FN is NULL; -ENOSPC 16 watchers already.
+ * ERRORS  -EINVAL P or FN is NULL; -ENOSPC 16 watchers already;
+ *         -EOPNOTSUPP called inside an isolated process.
  */
 int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg);
 
@@ -665,7 +712,10 @@ int pf_copy_to_caller(void *dst, const void *src, size_t n);
  *   the caller or the server exits (stops, or crashes without restarting),
  *   when pfipc frees it: pointers into it may be kept between calls until
  *   then. A process that crashes and restarts has not exited: its
- *   variables, handles and grants survive, as its memory does.
+ *   variables, handles and grants survive, as its memory does — except an
+ *   isolated server's, which restarts without its old memory: its
+ *   variables and its handle table are emptied when its OS process ends
+ *   (its grants stay).
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
  * ERRORS  -EINVAL not inside an export, OUT is NULL or SIZE is 0;
  *         -EEXIST the caller already has a variable under KEY;
