@@ -28,9 +28,12 @@
 #ifndef PR_SET_PTRACER
 #define PR_SET_PTRACER 0x59616d61
 #endif
+#ifndef PR_SET_PTRACER_ANY
+#define PR_SET_PTRACER_ANY ((unsigned long)-1)
+#endif
 
 struct end_note {
-	uint32_t index;
+	uint32_t index;   /* UINT32_MAX: the helper's first note, its pid */
 	int32_t status;   /* wait status, or -errno: never started */
 };
 
@@ -80,8 +83,10 @@ static void tell_end(int ends, unsigned index, int status)
 }
 
 /* In the new OS process: nothing of the helper's stays open, and it dies
- * with the helper. It lets the helper's other children read and write
- * its memory (checked copies under Yama's ptrace scope 1). */
+ * with the helper. Any process may read and write its memory with the
+ * checked copies (Yama's ptrace scope 1 would otherwise allow only its
+ * ancestors: the helper, not the program nor the helper's other
+ * children). */
 static void run_child(unsigned index, const sigset_t *mask, int *fds, unsigned nfds)
 {
 	for (unsigned i = 0; i < nfds; i++)
@@ -89,7 +94,7 @@ static void run_child(unsigned index, const sigset_t *mask, int *fds, unsigned n
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != helper_pid)
 		_exit(0);   /* the helper died before the line above */
-	prctl(PR_SET_PTRACER, helper_pid, 0, 0, 0);
+	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	in_helper = false;
 	child_fn(index);
@@ -174,14 +179,20 @@ int helper_start(helper_child_fn child)
 	}
 	/* The helper blocks every signal it can (the program's terminal
 	 * signals must not take it before the program: it leaves at EOF);
-	 * its children get the mask of the thread that called pf_init. */
+	 * its children get the mask of the thread that called pf_init.
+	 *
+	 * It is forked twice, the middle process leaving at once, so that it
+	 * is no child of the program: a program that waits for any child of
+	 * its own (wait(), waitpid(-1)) neither finds nor waits for it. It
+	 * tells its pid as the first note on the ends pipe. */
 	sigset_t all, mask;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &mask);
-	helper_pid = getpid();   /* for now: the child's getppid() */
 	forking = true;
-	pid_t pid = fork();
-	if (pid == 0) {
+	pid_t middle = fork();
+	if (middle == 0) {
+		if (fork() != 0)
+			_exit(0);
 		forking = false;
 		in_helper = true;
 		helper_pid = getpid();
@@ -190,25 +201,33 @@ int helper_start(helper_child_fn child)
 		req_send = req[1];   /* for its children: they ask too */
 		ends_read = -1;
 		life_write = -1;
+		tell_end(ends[1], UINT32_MAX, (int)helper_pid);
 		helper_main(req[0], ends[1], life[0], &mask);
 	}
 	forking = false;
-	int err = pid < 0 ? -errno : 0;
+	int err = middle < 0 ? -errno : 0;
+	if (middle > 0)
+		while (waitpid(middle, NULL, 0) < 0 && errno == EINTR)
+			;
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	close(req[0]);
 	close(ends[1]);
 	close(life[0]);
-	if (err) {
-		close(req[1]);
-		close(ends[0]);
-		close(life[1]);
-		return err;
-	}
-	helper_pid = pid;
 	req_send = req[1];
 	ends_read = ends[0];
 	life_write = life[1];
-	prctl(PR_SET_PTRACER, pid, 0, 0, 0);
+	unsigned first;
+	int pid;
+	if (!err && (helper_next_end(&first, &pid) != 0 || first != UINT32_MAX))
+		err = -ECHILD;   /* the helper could not be forked */
+	if (err) {
+		close_fd(&req_send);
+		close_fd(&ends_read);
+		close_fd(&life_write);
+		return err;
+	}
+	helper_pid = (pid_t)pid;
+	prctl(PR_SET_PTRACER, helper_pid, 0, 0, 0);
 	return 0;
 }
 

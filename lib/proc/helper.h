@@ -7,7 +7,8 @@
  * thread of any OS process of the program may ask, at any time.
  *
  * The helper also reaps them, and tells the program how each ended, on a
- * pipe only the program reads. No isolated process outlives the program:
+ * pipe only the program reads. It is not a child of the program (it is
+ * forked twice), so the program's own wait() never sees it. No isolated process outlives the program:
  * the helper waits for EOF on a pipe whose other end only the program
  * holds (whichever thread called pf_init), then kills what it made and
  * exits; each isolated process has PR_SET_PDEATHSIG(SIGKILL) on the

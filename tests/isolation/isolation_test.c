@@ -510,8 +510,8 @@ static int lines_in(const char *path)
 	return n;
 }
 
-/* PID's parent, or 0; and whether it is a zombie. */
-static pid_t parent_of(pid_t pid, bool *zombie)
+/* PID's parent, or 0; whether it is a zombie; its process group. */
+static pid_t parent_of(pid_t pid, bool *zombie, pid_t *pgrp)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -523,31 +523,43 @@ static pid_t parent_of(pid_t pid, bool *zombie)
 	buf[n] = '\0';
 	char *close_paren = strrchr(buf, ')');
 	char state;
-	int ppid;
-	if (!close_paren || sscanf(close_paren + 2, "%c %d", &state, &ppid) != 2)
+	int ppid, group;
+	if (!close_paren || sscanf(close_paren + 2, "%c %d %d", &state, &ppid, &group) != 3)
 		return 0;
 	if (zombie)
 		*zombie = state == 'Z';
+	if (pgrp)
+		*pgrp = (pid_t)group;
 	return (pid_t)ppid;
 }
 
-/* OS processes descended from this one (the helper, isolated processes). */
-static int descendants(void)
+/* Live OS processes of this program besides this one: its helper and the
+ * isolated processes (forks of this executable, in its process group; the
+ * helper is no child of it). */
+static int program_processes(void)
 {
+	char self[256], exe[256], path[64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
 	DIR *d = opendir("/proc");
-	int n = 0;
+	int count = 0;
 	for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 		bool zombie = false;
-		for (pid_t up = pid > 0 ? parent_of(pid, &zombie) : 0; up > 1; up = parent_of(up, NULL))
-			if (up == getpid()) {
-				n++;
-				break;
-			}
+		pid_t group = 0;
+		if (pid <= 0 || pid == getpid() || !parent_of(pid, &zombie, &group) || zombie ||
+		    group != getpgrp())
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+		ssize_t m = readlink(path, exe, sizeof exe - 1);
+		if (m > 0 && (exe[m] = '\0', strcmp(exe, self) == 0))
+			count++;
 	}
 	if (d)
 		closedir(d);
-	return n;
+	return count;
 }
 
 #define CYCLES 1000
@@ -562,7 +574,7 @@ static void thousand_crash_and_restart_cycles_leak_no_process_descriptor_or_memo
 	crash();
 	pid_when_serving("cycle");
 	int tasks = entries_in("/proc/self/task"), fds = entries_in("/proc/self/fd");
-	int maps = lines_in("/proc/self/maps"), procs = descendants();
+	int maps = lines_in("/proc/self/maps"), procs = program_processes();
 	size_t shared = shared_in_use(), high = shared_high_water();
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -573,10 +585,10 @@ static void thousand_crash_and_restart_cycles_leak_no_process_descriptor_or_memo
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	int tasks1 = entries_in("/proc/self/task"), fds1 = entries_in("/proc/self/fd");
-	int maps1 = lines_in("/proc/self/maps"), procs1 = descendants();
+	int maps1 = lines_in("/proc/self/maps"), procs1 = program_processes();
 	size_t shared1 = shared_in_use(), high1 = shared_high_water();
 	printf("# %d crash-and-restart cycles in %.2f s: threads %d -> %d, descriptors %d -> %d, "
-	       "mappings %d -> %d, OS processes below this one %d -> %d, shared state in use "
+	       "mappings %d -> %d, other OS processes of the program %d -> %d, shared state in use "
 	       "%zu -> %zu bytes (high-water %zu -> %zu)\n",
 	       CYCLES, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       tasks, tasks1, fds, fds1, maps, maps1, procs, procs1, shared, shared1, high, high1);
@@ -584,6 +596,7 @@ static void thousand_crash_and_restart_cycles_leak_no_process_descriptor_or_memo
 	assert_int_equal(tasks1, tasks);
 	assert_int_equal(fds1, fds);
 	assert_int_equal(maps1, maps);
+	assert_int_equal(procs, 2);   /* the helper, and "cycle" */
 	assert_int_equal(procs1, procs);
 	assert_int_equal(shared1, shared);
 	assert_int_equal(high1, high);
@@ -633,7 +646,7 @@ static bool gone(pid_t pid)
 {
 	for (int i = 0; i < 2000; i++) {
 		bool zombie = false;
-		if (kill(pid, 0) != 0 || (parent_of(pid, &zombie) && zombie))
+		if (kill(pid, 0) != 0 || (parent_of(pid, &zombie, NULL) && zombie))
 			return true;
 		sleep_ms(1);
 	}
@@ -673,6 +686,19 @@ static void isolation_works_after_the_thread_that_called_pf_init_ended(void **st
 	struct death d = run_self("init-thread");
 	assert_int_equal(d.status, 0);
 	assert_non_null(strstr(d.err, "serving 1"));
+}
+
+/* The helper is not the program's child: waiting for any child finds none
+ * (with isolated processes running). */
+static void waiting_for_any_child_does_not_find_pfipcs_helper(void **state)
+{
+	(void)state;
+	pf_process *iso = start("nochild", PF_ISOLATE_SPACE, 0);
+	assert_true(pid_when_serving("nochild") > 0);
+	errno = 0;
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	stop_server(iso);
 }
 
 /* A child the program forks has a kernel of its own: its processes are not
@@ -738,6 +764,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(no_isolated_process_outlives_a_program_that_exits),
 		cmocka_unit_test(no_isolated_process_outlives_a_program_killed_with_sigkill),
 		cmocka_unit_test(isolation_works_after_the_thread_that_called_pf_init_ended),
+		cmocka_unit_test(waiting_for_any_child_does_not_find_pfipcs_helper),
 		cmocka_unit_test(forked_child_has_its_own_kernel_and_isolated_processes),
 	};
 	int failed = cmocka_run_group_tests_name("what crosses between address spaces", crossing,
