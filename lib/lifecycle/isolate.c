@@ -178,6 +178,9 @@ static void end_for_good(struct pf_process *p)
 	futex_wake_all_word(&life->ended);
 }
 
+/* P crashed: a fresh OS process runs its init. False if it cannot be
+ * started, or P was stopped meanwhile (as a restart in place: a stop that
+ * finds a process crashed leaves it so, and the restart goes on). */
 static bool restart(struct pf_process *p)
 {
 	struct process_life *life = p->life;
@@ -186,8 +189,13 @@ static bool restart(struct pf_process *p)
 	atomic_store(&p->os_pid, 0);
 	p->death_note[0] = '\0';
 	atomic_store(&p->vanished, false);
-	atomic_store(&p->state, PROC_STARTING);
-	return helper_spawn(p->index) == 0;
+	int crashed = PROC_CRASHED;
+	if (!atomic_compare_exchange_strong(&p->state, &crashed, PROC_STARTING))
+		return false;
+	if (helper_spawn(p->index) == 0)
+		return true;
+	atomic_store(&p->state, PROC_CRASHED);
+	return false;
 }
 
 /* Tell, and decide, for one hosted process Q (not P) that was in state
@@ -220,13 +228,9 @@ static void ended(struct pf_process *p, int status)
 			end_hosted(q, was[i]);
 	}
 	int before = was[p->index];
-	if (before == PROC_DEAD) {          /* it stopped, and ended itself */
-		trace_process_died(p, PF_DIED_STOPPED);
-		process_tell_watchers(p, PF_DIED_STOPPED);
-		end_for_good(p);
-		return;
-	}
-	if (before == PROC_STOPPING || before == PROC_CRASHED) {
+	/* It stopped and ended itself (DEAD), or ended while stopping: as in
+	 * one address space, a stop is what its watchers hear. */
+	if (before == PROC_DEAD || before == PROC_STOPPING) {
 		trace_process_died(p, PF_DIED_STOPPED);
 		process_tell_watchers(p, PF_DIED_STOPPED);
 		end_for_good(p);

@@ -130,10 +130,19 @@ static int push_recorded(struct pf_thread *t, struct pf_process *p, struct call_
 	return 0;
 }
 
+/* Does the calling thread record what it does to queues (sched/vanish.c)?
+ * A thread of an isolated process that is in a process: only those leave
+ * records behind when their OS process ends. */
+static struct pf_thread *recording_thread(void)
+{
+	return space_isolated_self() ? pf_current : NULL;
+}
+
 int queue_push(struct pf_process *p, struct call_msg *m)
 {
-	if (space_isolated_self())
-		return push_recorded(pf_current, p, m);
+	struct pf_thread *t = recording_thread();
+	if (t)
+		return push_recorded(t, p, m);
 	struct run_queue *q = p->queue;
 	atomic_fetch_add(&q->pushing, 1);
 	int state = atomic_load(&p->state);
@@ -159,7 +168,7 @@ bool queue_pending(const struct pf_process *p)
 static struct call_msg *take_off(struct run_queue *q, struct qlink *tail, struct qlink *next)
 {
 	struct call_msg *m = msg_of(tail);
-	if (space_isolated_self()) {
+	if (recording_thread()) {
 		q->in_hand = m;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
@@ -184,8 +193,8 @@ static struct call_msg *take_locked(struct run_queue *q)
 		return take_off(q, tail, next);
 	if (tail != atomic_load_explicit(&q->head, memory_order_acquire))
 		return NULL;   /* a push is half done */
-	if (space_isolated_self()) {
-		struct pf_thread *t = pf_current;
+	struct pf_thread *t = recording_thread();
+	if (t) {
 		atomic_store(&t->push.queue, q);
 		link_in_recorded(t, q, &q->stub);
 		atomic_store_explicit(&t->push.queue, NULL, memory_order_release);
@@ -206,8 +215,8 @@ static struct call_msg *take_locked(struct run_queue *q)
  * answered), and nothing records it any more once it is freed. */
 static bool claim(struct run_queue *q, struct call_msg *m)
 {
-	bool recorded = space_isolated_self();
-	struct pf_thread *t = pf_current;
+	struct pf_thread *t = recording_thread();
+	bool recorded = t != NULL;
 	if (recorded) {
 		t->claimed = m;
 		atomic_signal_fence(memory_order_seq_cst);
@@ -246,7 +255,7 @@ static void park(struct run_queue *q, struct call_msg *m)
 	else
 		q->parked_head = m;
 	q->parked_tail = m;
-	if (space_isolated_self())
+	if (recording_thread())
 		q->in_hand = NULL;
 }
 
@@ -320,7 +329,7 @@ struct call_msg *queue_pass_turn(struct pf_process *p, const struct export_entry
 			break;
 		}
 		struct call_msg *after = m->next;
-		if (space_isolated_self())
+		if (recording_thread())
 			q->in_hand = m;
 		unlink_msg(&q->parked_head, &q->parked_tail, m);
 		if (claim(q, m)) {
