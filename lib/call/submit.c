@@ -99,7 +99,7 @@ bool call_submit_fast(struct call_msg *m)
 		return false;
 	struct export_entry *e = imp->entry;
 	struct pf_process *callee = atomic_load_explicit(&e->owner, memory_order_acquire);
-	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE)))
+	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE | EXPORT_WINDOW)))
 		return false;
 	bind_to(m, e, callee);
 	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
@@ -128,6 +128,11 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 	struct pf_process *callee = resolve(t, m);
 	if (!callee)
 		return unbound_error(t, m);
+	if (!(imp->flags & IMPORT_WINDOW) != !(e->flags & EXPORT_WINDOW))
+		return error_set(&t->error, -EINVAL, "\"%s\" of process %s is %s", e->name,
+				 callee->name, (e->flags & EXPORT_WINDOW)
+				 ? "a window: it is mapped (pf_window_map), not called"
+				 : "a function, not a window");
 	if (!grants_allowed(e, callee, m->from))
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",

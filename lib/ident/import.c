@@ -44,8 +44,8 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 	struct export_entry *e = registry_lookup(name, flags & PF_IMPORT_LAZY);
 	if (!e)
 		return (flags & PF_IMPORT_LAZY) ? -ENOSPC : -ENOENT;
-	if (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner))
-		return -ENOENT;
+	if ((!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner)) || (e->flags & EXPORT_WINDOW))
+		return -ENOENT;   /* a window is mapped (pf_window_map), not called */
 	/* A lazy import of a name nobody exports yet is checked at its call. */
 	struct pf_process *exporter = atomic_load(&e->owner);
 	if (exporter && !grants_allowed(e, exporter, p))

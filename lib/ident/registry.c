@@ -109,8 +109,8 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 		    const pf_buffer_param *bufs, unsigned nbufs)
 {
 	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
-			       PF_EXPORT_PRIVATE;
-	if (!p || !fn || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
+			       PF_EXPORT_PRIVATE | EXPORT_WINDOW;
+	if (!p || (!fn && !(flags & EXPORT_WINDOW)) || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
 	    (flags & ~known) || stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES ||
 	    !bufs_valid(bufs, nbufs, stack_bytes))
 		return -EINVAL;

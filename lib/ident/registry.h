@@ -12,6 +12,12 @@
 
 struct pf_process;
 
+/* An entry's flags beside the public PF_EXPORT_*: the name is a window
+ * (ident/windows.h), whose accesses are served by its read, write and
+ * update functions instead of a function called with a register image.
+ * Never set by pf_export. */
+#define EXPORT_WINDOW (1u << 16)
+
 struct export_entry {
 	char name[LIMIT_EXPORT_NAME];
 	/* The process serving the name now, or NULL (not yet exported, or
@@ -33,6 +39,8 @@ unsigned registry_index(const struct export_entry *e);
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);
 
+/* P serves NAME with FN (NULL for an EXPORT_WINDOW entry). 0, -EINVAL,
+ * -EEXIST or -ENOSPC. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs);

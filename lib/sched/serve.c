@@ -13,6 +13,7 @@
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "sched/turns.h"
+#include "sched/window_serve.h"
 #include "trace/record.h"
 #include "x86_64/regs.h"
 
@@ -81,7 +82,9 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
 		err = buffers_copy_in(e, &m->regs, &f.copies);
-		if (!err) {
+		if (!err && (m->flags & EXPORT_WINDOW)) {
+			err = window_serve(m);   /* an access, not a call */
+		} else if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
 			copy_back(m, &f.copies);
 		}
