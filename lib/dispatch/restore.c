@@ -24,7 +24,8 @@ _Static_assert(offsetof(struct restore_frame, rfbm) == RESTORE_RFBM, "abi.h");
 _Static_assert(offsetof(struct restore_frame, uc.uc_mcontext.gregs) == RESTORE_GREGS, "abi.h");
 _Static_assert(REG_R8 == GREG_R8 && REG_R15 == GREG_R15 && REG_RDI == GREG_RDI &&
 	       REG_RSI == GREG_RSI && REG_RBP == GREG_RBP && REG_RBX == GREG_RBX &&
-	       REG_RDX == GREG_RDX && REG_RAX == GREG_RAX && REG_RCX == GREG_RCX, "abi.h");
+	       REG_RDX == GREG_RDX && REG_RAX == GREG_RAX && REG_RCX == GREG_RCX &&
+	       REG_RSP == GREG_RSP && REG_RIP == GREG_RIP, "abi.h");
 
 /* The kernel's note in the FXSAVE image's unused bytes (struct
  * _fpx_sw_bytes) that says an XSAVE area follows, how big it is and which

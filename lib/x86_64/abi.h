@@ -67,6 +67,8 @@
 #define GREG_RDX  12
 #define GREG_RAX  13
 #define GREG_RCX  14
+#define GREG_RSP  15
+#define GREG_RIP  16
 
 /* What normal C code expects of the floating-point state (the trampoline
  * sets it before calling C; the program's comes back with the rest). */

@@ -16,21 +16,23 @@
  * but those the instruction writes, and none does.
  *
  * The CFI describes the caller's frame, so that a debugger unwinds from
- * here to the instruction: the CFA is *(frame + RESTORE_TAIL) + 16 +
- * RED_ZONE, rip is saved at *(frame + RESTORE_TAIL) + 8, and rbx (the
- * one register this code takes for itself) in the frame.
- *   DW_CFA_def_cfa_expression: DW_OP_bregN 0; DW_OP_deref;
- *                              DW_OP_plus_uconst 144
- *   DW_CFA_expression rip:     DW_OP_bregN 0; DW_OP_deref;
- *                              DW_OP_plus_uconst 8
- *   DW_CFA_expression rbx:     DW_OP_breg3 RESTORE_GREGS + 8 * REG_RBX
- * (N: 7 for rsp, 3 for rbx; 144 = 16 + RED_ZONE, as ULEB128 0x90 0x01.)
+ * here to the instruction, as through a signal frame (the caller's rip is
+ * the faulting instruction, not a return address): the CFA is the saved
+ * rsp, and rip and every general register (which the C code below may
+ * change) are saved in the frame's gregs, at fixed offsets from the
+ * frame, which rbx holds.
+ *   DW_CFA_def_cfa_expression: DW_OP_bregN GREGS+8*RSP; DW_OP_deref
+ *   DW_CFA_expression rip:     DW_OP_bregN GREGS+8*RIP
+ *   DW_CFA_expression reg:     DW_OP_breg3 GREGS+8*REG
+ * (N: 7 for rsp, 3 for rbx; each offset a two-byte SLEB128.) From the
+ * tail on, the saved rip is the one after the instruction, and the CFA
+ * is plain rsp-relative.
  */
 #include "x86_64/abi.h"
 
 	.macro	cfa_via breg
-	.cfi_escape 0x0f, 6, 0x70 + \breg, RESTORE_TAIL, 0x06, 0x23, 0x90, 0x01
-	.cfi_escape 0x10, 16, 5, 0x70 + \breg, RESTORE_TAIL, 0x06, 0x23, 0x08
+	.cfi_escape 0x0f, 4, 0x70 + \breg, ((RESTORE_GREGS + 8 * GREG_RSP) & 0x7f) | 0x80, (RESTORE_GREGS + 8 * GREG_RSP) >> 7, 0x06
+	.cfi_escape 0x10, 16, 3, 0x70 + \breg, ((RESTORE_GREGS + 8 * GREG_RIP) & 0x7f) | 0x80, (RESTORE_GREGS + 8 * GREG_RIP) >> 7
 	.endm
 	.macro	saved_in_frame dwreg, greg
 	.cfi_escape 0x10, \dwreg, 3, 0x73, ((RESTORE_GREGS + 8 * \greg) & 0x7f) | 0x80, (RESTORE_GREGS + 8 * \greg) >> 7
@@ -47,10 +49,25 @@ mxcsr_default:
 	.type	pf_x86_restore, @function
 pf_x86_restore:
 	.cfi_startproc
+	.cfi_signal_frame
 	cfa_via 7
 	mov	%rsp, %rbx		/* the frame, kept across the C call */
-	cfa_via 3
+	cfa_via 3			/* DWARF numbers: rax 0, rdx 1, rcx 2, ... */
+	saved_in_frame 0, GREG_RAX
+	saved_in_frame 1, GREG_RDX
+	saved_in_frame 2, GREG_RCX
 	saved_in_frame 3, GREG_RBX
+	saved_in_frame 4, GREG_RSI
+	saved_in_frame 5, GREG_RDI
+	saved_in_frame 6, GREG_RBP
+	saved_in_frame 8, GREG_R8
+	saved_in_frame 9, GREG_R9
+	saved_in_frame 10, GREG_R10
+	saved_in_frame 11, GREG_R11
+	saved_in_frame 12, GREG_R12
+	saved_in_frame 13, GREG_R13
+	saved_in_frame 14, GREG_R14
+	saved_in_frame 15, GREG_R15
 	/* The C code below expects what the ABI promises at a call: DF
 	 * and AC clear, the default MXCSR, an empty x87 stack. The
 	 * program's own come back with xrstor and popfq. */
@@ -91,7 +108,9 @@ pf_x86_restore:
 	mov	RESTORE_GREGS + 8 * GREG_RCX(%rsp), %rcx
 	cfa_via 7			/* rbx is about to be the program's */
 	mov	RESTORE_GREGS + 8 * GREG_RBX(%rsp), %rbx
-	.cfi_same_value %rbx
+	.irp	r, rax, rdx, rcx, rbx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15
+	.cfi_same_value %\r
+	.endr
 	mov	RESTORE_TAIL(%rsp), %rsp /* the tail: rflags, rip */
 	.cfi_def_cfa %rsp, 16 + RED_ZONE
 	.cfi_offset %rip, -(8 + RED_ZONE)
