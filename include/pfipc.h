@@ -836,8 +836,8 @@ typedef struct pf_window_ops {
  *   crashes and restarts offers its windows again from its init; mappings
  *   of them then reach the new incarnation.
  * RETURN VALUE  0, or a negative errno value.
- * ERRORS  -EINVAL malformed NAME, OPS NULL or without a read, a write or an
- *         update function, PAGES 0 or above 256, bad FLAGS,
+ * ERRORS  -EINVAL malformed NAME, OPS NULL or with none of the three
+ *         functions, PAGES 0 or above 256, bad FLAGS,
  *         PF_EXPORT_REENTRANT without an update function, or the thread
  *         belongs to no process; -EEXIST the name or its namespace is
  *         taken; -ENOSPC the name table is full.
@@ -853,14 +853,18 @@ int pf_window_create(const char *name, size_t pages, const pf_window_ops *ops,
  *   *ADDR becomes the address of window NAME in the calling thread's
  *   process: page aligned, as many pages as the window has, never readable
  *   or writable. Use it through a volatile pointer (a struct of device
- *   registers, an array): each access is served by the window's owner as
- *   the section above describes. The accesses must be made by threads of
- *   the mapping process (another process's fail with -EPERM). A load that
- *   fails (the owner died or stopped, the grant was revoked, the owner's
- *   function failed, the access timed out) yields all ones, as a read from
- *   an absent device does; a store that fails is dropped; either way the
- *   instruction completes, and pf_errno() says why. Every instruction that
- *   accesses a window sets pf_errno(), 0 when all its accesses succeeded.
+ *   registers, an array): each load or store there is decoded, emulated
+ *   exactly, and served by the window's owner (pf_window_create; the
+ *   instructions emulated are listed in doc/emulation.md; any other
+ *   access there is refused with one line, and the process that made it
+ *   dies, or crashes inside an export). The accesses must be made by
+ *   threads of the mapping process (another process's fail with -EPERM).
+ *   A load that fails (the owner died or stopped, the grant was revoked,
+ *   the owner's function failed, the access timed out) yields all ones, as
+ *   a read from an absent device does; a store that fails is dropped;
+ *   either way the instruction completes, and pf_errno() says why. Every
+ *   instruction that accesses a window sets pf_errno(), 0 when all its
+ *   accesses succeeded.
  *   FLAGS is 0 or PF_WINDOW_POSTED. The process's call_timeout_ns bounds
  *   each access, unless pf_window_set_timeout set another.
  * RETURN VALUE  0 and *ADDR set, or a negative errno value.
