@@ -75,7 +75,7 @@ static int line(int fd, const char *what, const pf_stats *s)
 static int windows(int fd)
 {
 	static const char head[] =
-		"window                        instructions    reads   writes  updates   posted"
+		"window                           instructions    reads   writes  updates   posted"
 		"  bytes in bytes out   failed\n";
 	unsigned cursor = 0;
 	const char *name;
@@ -89,7 +89,7 @@ static int windows(int fd)
 			break;
 		first = false;
 		char buf[320];
-		int n = snprintf(buf, sizeof buf, "%-32s %9llu %8llu %8llu %8llu %8llu %9llu %9llu %8llu\n",
+		int n = snprintf(buf, sizeof buf, "%-32s %12llu %8llu %8llu %8llu %8llu %9llu %9llu %8llu\n",
 				 w.name, (unsigned long long)w.instructions,
 				 (unsigned long long)w.reads, (unsigned long long)w.writes,
 				 (unsigned long long)w.updates, (unsigned long long)w.posted,
