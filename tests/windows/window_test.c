@@ -84,6 +84,7 @@ static int model_update(void *ctx, uint64_t offset, unsigned width, pf_window_st
 {
 	struct model *m = ctx;
 	note(m, 'U', width, offset);
+	sleep_ms(m->delay_ms);
 	uint8_t v[32];
 	memcpy(v, m->mem + offset, width);
 	if (step(arg, v))
@@ -525,6 +526,28 @@ static void an_access_that_times_out_reads_all_ones(void **state)
 	pf_window_unmap((void *)r);
 	sleep_ms(350);   /* the owner finishes the access it was given */
 	slow_model.delay_ms = 0;
+}
+
+/* An atomic access whose accessor gave up (a timeout) must not run the
+ * instruction's step when the owner comes to it: the accessor's registers
+ * it would write are gone. The owner finds out, and writes nothing. */
+static void an_atomic_access_that_timed_out_changes_nothing_later(void **state)
+{
+	(void)state;
+	reset(&upd_model);
+	upd_model.delay_ms = 200;
+	upd_model.mem[0] = 5;
+	volatile uint32_t *u = map("dev.upd", 0);
+	assert_int_equal(pf_window_set_timeout((void *)u, 20 * 1000000), 0);
+	uint32_t v = 7;
+	__asm__ volatile("xchg %0, (%1)" : "+r"(v) : "r"(u) : "memory");
+	assert_int_equal(pf_errno(), -ETIMEDOUT);
+	assert_int_equal(v, 0xffffffff);   /* as after a failed read */
+	sleep_ms(300);                      /* the owner has come to it */
+	upd_model.delay_ms = 0;
+	assert_int_equal(upd_model.n, 1);
+	assert_int_equal(upd_model.mem[0], 5);
+	pf_window_unmap((void *)u);
 }
 
 /* ---- failures a load cannot return --------------------------------------- */
@@ -1012,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(a_windows_function_may_access_a_window),
 		cmocka_unit_test(a_posted_store_does_not_wait_and_a_later_load_sees_it),
 		cmocka_unit_test(an_access_that_times_out_reads_all_ones),
+		cmocka_unit_test(an_atomic_access_that_timed_out_changes_nothing_later),
 		cmocka_unit_test(a_window_is_mapped_and_a_function_called_never_the_other_way),
 		cmocka_unit_test(creating_and_mapping_check_their_arguments),
 		cmocka_unit_test(another_process_cannot_use_a_mapping),
