@@ -28,7 +28,8 @@
  *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
  *   -EOWNERDEAD the process serving the call crashed while it was queued or
  *               running
- *   -EOPNOTSUPP the machine lacks what an entry kind needs
+ *   -EOPNOTSUPP the machine lacks what an entry kind needs, or a window's
+ *               owner has no function for that kind of access
  *
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
