@@ -620,9 +620,12 @@ static void gen_integer(struct gen *g, const struct iform *f)
 			reg = 4 + (unsigned)below(4);
 	}
 	if (e2e_mode) {
+		/* A byte register 4-7 is ah-bh without a REX, which may or may
+		 * not come: both readings stay out of the address. */
 		bool named = f->cls == I_RM_REG || f->cls == I_EXT || f->cls == I_BT_REG;
+		bool high = size == 1 && f->cls == I_RM_REG && reg >= 4 && reg < 8;
 		if (named)
-			avoid |= 1u << reg | (legacy_bytes ? 1u << (reg - 4) : 0);
+			avoid |= 1u << reg | (high ? 1u << (reg - 4) : 0);
 		if (f->cmpxchg)
 			avoid |= 1u << EMU_RAX;   /* it writes the accumulator */
 	}
