@@ -47,4 +47,9 @@ void pf_x86_await(void);
 /* The same for an entry that was no CALL: it goes back by a jump. */
 void pf_x86_await_jump(void);
 
+/* Where an export run in place returns, and where a crash in it resumes
+ * (x86_64/in_place.S, dispatch/in_place.c). */
+void pf_x86_in_place_return(void);
+void pf_x86_in_place_crashed(void);
+
 #endif
