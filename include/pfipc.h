@@ -94,6 +94,10 @@ typedef struct pf_import pf_import;
  *   it to see faults outside the arena.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -ENOMEM  the arena could not be reserved.
+ * NOTES  Environment variables read here: PFIPC_QUIET_CRASHES=1 leaves out
+ *   the line on stderr for each crash contained in a simulated process
+ *   (for test suites that crash servers on purpose; refusals that end the
+ *   program still print); PFIPC_DECODE_CACHE=0 turns the decode cache off.
  */
 int pf_init(void);
 
@@ -531,7 +535,9 @@ typedef struct pf_result {
  * RETURN VALUE  0, or the call's own error (-ESRCH, -EOWNERDEAD, ...), or:
  * ERRORS  -ETIMEDOUT not finished yet (the ticket stays valid); -ENOENT no
  *         such ticket (never issued, or already collected); -EPERM the
- *         ticket belongs to another process.
+ *         ticket belongs to another process; -EINVAL the calling thread
+ *         belongs to no process (tickets are collected by a thread of the
+ *         process that made the call).
  */
 int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out);
 
@@ -1130,9 +1136,11 @@ int pf_entry_vector(unsigned vector);
  * DESCRIPTION
  *   A call through an import is a plain C call and cannot return an error
  *   of its own: when it fails, its return registers are zero and the error
- *   is kept per thread, here. Every call through an import sets it.
- * RETURN VALUE  0 if the thread's last call through an import succeeded,
- *   else the negative errno value it failed with.
+ *   is kept per thread, here. Every call through an import sets it, and so
+ *   do pf_import_create, pf_export and pf_export_buffers (which also
+ *   return it) on a thread that belongs to a process.
+ * RETURN VALUE  0 if the thread's last call through an import (or import,
+ *   or export) succeeded, else the negative errno value it failed with.
  * ERRORS  None.
  */
 int pf_errno(void);
@@ -1144,9 +1152,12 @@ int pf_errno(void);
  * DESCRIPTION
  *   A sentence about the calling thread's last failed call through an
  *   import, naming the processes and the import involved (for -EDEADLK,
- *   the cycle of waits).
+ *   the cycle of waits), or about its last failed pf_import_create,
+ *   pf_export or pf_export_buffers: a name exported by another process
+ *   names that process, a name nobody exports the closest exported names
+ *   ("did you mean math.add?").
  * RETURN VALUE  The sentence, or "" after a success. Valid until the
- *   thread's next call through an import.
+ *   thread's next call through an import, import or export.
  * ERRORS  None.
  */
 const char *pf_error_message(void);

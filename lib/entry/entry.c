@@ -84,18 +84,20 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	uintptr_t addr = (uintptr_t)si->si_addr;
 	int saved_errno = errno;
-	if (claimed(sig, si, uc)) {
-		errno = saved_errno;
-		return;
-	}
-	/* si_code > 0: raised by the kernel for this instruction, not sent. */
 	struct pf_thread *t = pf_current;
-	if (t && t->serving && si->si_code > 0 && crash_of_process(sig)) {
+	ucontext_t *outer = entry_context_swap(uc);
+	if (claimed(sig, si, uc)) {
+		/* a call, or a refusal (which may have contained a crash) */
+	} else if (t && t->serving && si->si_code > 0 && crash_of_process(sig)) {
+		/* si_code > 0: raised by the kernel for this instruction, not
+		 * sent. */
 		char what[96];
 		describe(what, sizeof what, sig, addr, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
 		entry_contain(t, what);
+	} else {
+		entry_pass_on(sig, si, ucv);
 	}
-	entry_pass_on(sig, si, ucv);
+	entry_context_swap(outer);
 	errno = saved_errno;
 }
 

@@ -1,6 +1,7 @@
 /* Window records and mappings (see windows.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/arena.h"
@@ -29,7 +30,7 @@ const struct window *window_of(const struct export_entry *e)
 }
 
 int windows_offer(struct pf_process *p, const char *name, const struct window *w,
-		  unsigned flags)
+		  unsigned flags, char *why, size_t whycap)
 {
 	pthread_mutex_lock(&lock);
 	int rc = 0;
@@ -43,10 +44,15 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 	/* An entry nobody serves now is free for the window (a lazy import
 	 * of a function by that name finds out at its next call). */
 	struct export_entry *e = rc ? NULL : registry_lookup(name, true);
-	if (!rc && !e)
-		rc = -ENOSPC;
-	if (!rc && atomic_load(&e->owner))
-		rc = -EEXIST;
+	struct pf_process *holder = e ? atomic_load(&e->owner) : NULL;
+	if (rc)
+		snprintf(why, whycap, "no memory for the window records");
+	else if (!e)
+		snprintf(why, whycap, "%u export names exist already", LIMIT_EXPORT_NAMES);
+	else if (holder)
+		snprintf(why, whycap, "\"%s\" is exported already, by process %s%s", name,
+			 holder->name, holder == p ? " (this one)" : "");
+	rc = rc ? rc : !e ? -ENOSPC : holder ? -EEXIST : 0;
 	if (!rc) {
 		struct window *r = &all[registry_index(e)];
 		r->kind = w->kind;
@@ -55,7 +61,7 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 		r->ops = w->ops;
 		r->ctx = w->ctx;
 		/* Published by the export's release of its owner. */
-		rc = registry_export(p, name, NULL, 0, flags | EXPORT_WINDOW, NULL, 0);
+		rc = registry_export(p, name, NULL, 0, flags | EXPORT_WINDOW, NULL, 0, why, whycap);
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;

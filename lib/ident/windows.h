@@ -35,9 +35,10 @@ struct window {
 
 /* P offers window W under NAME (a validated "ns.name") with FLAGS
  * (PF_EXPORT_REENTRANT, _MIGRATE, _PRIVATE): the record is written, then
- * the name exported. 0, -EINVAL, -EEXIST or -ENOSPC. */
+ * the name exported. 0, or -EINVAL, -EEXIST, -ENOSPC, -ENOMEM with a
+ * sentence in WHY (WHYCAP bytes). */
 int windows_offer(struct pf_process *p, const char *name, const struct window *w,
-		  unsigned flags);
+		  unsigned flags, char *why, size_t whycap);
 
 /* The record of window E, or NULL when E was never offered as one. */
 const struct window *window_of(const struct export_entry *e);

@@ -26,37 +26,63 @@ static void emulator_init(void)
 	emu_init();
 }
 
-static int offer(const char *name, struct window *w, const pf_window_ops *ops, void *ctx,
-		 unsigned flags)
+/* What the registry says, with the window's function named instead of
+ * pf_export. */
+static int failed(struct pf_thread *t, const char *fn, int rc, const char *why)
+{
+	static const char prefix[] = "pf_export: ";
+	if (!strncmp(why, prefix, sizeof prefix - 1))
+		why += sizeof prefix - 1;
+	return error_set(&t->error, rc, "%s: %s", fn, why);
+}
+
+static int offer(const char *fn, const char *name, struct window *w, const pf_window_ops *ops,
+		 void *ctx, unsigned flags)
 {
 	struct pf_thread *t = pf_current;
-	if (!t || !ops || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
-	    (!ops->read && !ops->write && !ops->update) || (flags & ~CREATE_FLAGS) ||
-	    ((flags & PF_EXPORT_REENTRANT) && !ops->update))
+	if (!t)
 		return -EINVAL;
+	const char *bad = !ops ? "OPS is NULL"
+		: !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME
+		? "the name is not \"namespace.name\" (each part 1 to 63 of [A-Za-z0-9_])"
+		: !ops->read && !ops->write && !ops->update ? "OPS has no function"
+		: (flags & ~CREATE_FLAGS) ? "flags other than PF_EXPORT_REENTRANT, "
+					    "PF_EXPORT_MIGRATE, PF_EXPORT_PRIVATE"
+		: (flags & PF_EXPORT_REENTRANT) && !ops->update
+		? "a PF_EXPORT_REENTRANT window needs an update function (atomic accesses)"
+		: NULL;
+	if (bad)
+		return failed(t, fn, -EINVAL, bad);
 	w->ops = *ops;
 	w->ctx = ctx;
-	return windows_offer(t->self, name, w, flags);
+	char why[LIMIT_ERROR_MESSAGE];
+	int rc = windows_offer(t->self, name, w, flags, why, sizeof why);
+	if (rc)
+		return failed(t, fn, rc, why);
+	error_clear(&t->error);
+	return 0;
 }
 
 int pf_window_create(const char *name, size_t pages, const pf_window_ops *ops, void *ctx,
 		     unsigned flags)
 {
-	if (pages == 0 || pages > LIMIT_WINDOW_PAGES)
-		return -EINVAL;
+	struct pf_thread *t = pf_current;
+	if (t && (pages == 0 || pages > LIMIT_WINDOW_PAGES))
+		return failed(t, "pf_window_create", -EINVAL, "PAGES is 0 or above 256");
 	struct window w = { .kind = WINDOW_MEMORY };
 	atomic_store(&w.size, (uint64_t)pages * ARENA_PAGE);
-	return offer(name, &w, ops, ctx, flags);
+	return offer("pf_window_create", name, &w, ops, ctx, flags);
 }
 
 int pf_port_create(const char *name, unsigned first, unsigned count, const pf_window_ops *ops,
 		   void *ctx, unsigned flags)
 {
-	if (count == 0 || first > 0xffff || count > 0x10000 - first)
-		return -EINVAL;
+	struct pf_thread *t = pf_current;
+	if (t && (count == 0 || first > 0xffff || count > 0x10000 - first))
+		return failed(t, "pf_port_create", -EINVAL, "no ports, or ports past 65535");
 	struct window w = { .kind = WINDOW_PORTS, .first_port = first };
 	atomic_store(&w.size, count);
-	return offer(name, &w, ops, ctx, flags);
+	return offer("pf_port_create", name, &w, ops, ctx, flags);
 }
 
 /* The calling thread's process, ready for mappings; or an error. */

@@ -74,14 +74,21 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	t->self = m->callee;
 	t->caller_proc = m->from;
 
-	struct serve_frame f = {
-		.m = m, .outer = t->serving,
-		.depth = t->calls.depth, .waiting_on = atomic_load(&t->waiting_on),
-	};
+	/* Field by field: the frame is large (a jmp_buf, the buffer copies)
+	 * and a call must not pay for zeroing it. */
+	struct serve_frame f;
+	f.m = m;
+	f.callee = m->callee;
+	f.entry = e;
+	f.in_place = false;
+	f.outer = t->serving;
+	f.depth = t->calls.depth;
+	f.waiting_on = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	f.copies.n = 0;
 	bool crashed = false;
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
-		err = buffers_copy_in(e, &m->regs, &f.copies);
+		err = e->nbufs ? buffers_copy_in(e, &m->regs, &f.copies) : 0;
 		if (!err && (m->flags & EXPORT_WINDOW)) {
 			err = window_serve(m);   /* an access, not a call */
 		} else if (!err) {

@@ -39,6 +39,21 @@
 #define JUMP_RSP        8
 #define JUMP_FRAME      16
 
+/* An export run in place (dispatch/in_place.c): on the caller's own thread,
+ * straight from the fault handler, without the await trampoline. Below the
+ * caller's stack (and below its red zone, for an entry that was no CALL)
+ * the handler lays out
+ *     the callee's rsp -> return address: pf_x86_in_place_return
+ *                         the stack arguments (IN_PLACE_ARGS bytes kept)
+ *     rsp + 8 + IN_PLACE_ARGS -> struct in_place: IN_PLACE_RET_TO, where
+ *                         to go back to, and IN_PLACE_RET_RSP, the rsp
+ *                         to go back with
+ * so that the return trampoline, and its CFI, find the record at a fixed
+ * offset from the rsp the callee's RET leaves. */
+#define IN_PLACE_ARGS     512   /* PF_MAX_STACK_BYTES */
+#define IN_PLACE_RET_TO   0
+#define IN_PLACE_RET_RSP  8
+
 /* The frame a window access leaves below the caller's red zone for
  * pf_x86_restore (dispatch/restore.h): the instruction is carried out in
  * normal context, then every register comes back from here, as a

@@ -50,4 +50,9 @@ void pf_x86_await_jump(void);
  * resumes (a window access); see x86_64/restore.S. */
 void pf_x86_restore(void);
 
+/* Where an export run in place returns, and where a crash in it resumes
+ * (x86_64/in_place.S, dispatch/in_place.c). */
+void pf_x86_in_place_return(void);
+void pf_x86_in_place_crashed(void);
+
 #endif
