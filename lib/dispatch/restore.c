@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "dispatch/dispatch.h"
 #include "dispatch/restore.h"
 #include "pf_limits.h"
 #include "proc/thread.h"
@@ -59,16 +60,6 @@ static size_t state_extent(const uint8_t *fp, uint64_t *components)
 	return sw->xstate_size + sizeof magic2;
 }
 
-/* Would the frame at SP and the work below it overflow T's stack? As
- * dispatch_call judges: only a stack pointer inside T's own stack (or just
- * below it, in the guard) can be. */
-static bool no_room(const struct pf_thread *t, uintptr_t sp)
-{
-	if (!t->stack_hi || sp > t->stack_hi || sp + LIMIT_CALL_HEADROOM < t->stack_lo)
-		return false;
-	return sp < t->stack_lo + LIMIT_CALL_HEADROOM + 8;
-}
-
 int dispatch_restore(struct pf_thread *t, ucontext_t *uc, restore_fn *fn,
 		     const void *job, size_t len)
 {
@@ -84,7 +75,7 @@ int dispatch_restore(struct pf_thread *t, ucontext_t *uc, restore_fn *fn,
 	uintptr_t tail = sp - RED_ZONE - 16;
 	uintptr_t xsave = (tail - state) & ~(uintptr_t)63;
 	uintptr_t frame = (xsave - sizeof(struct restore_frame) - len) & ~(uintptr_t)63;
-	if (no_room(t, frame))
+	if (dispatch_no_room(t, frame))   /* the frame, and the work below it */
 		return -EFAULT;
 	/* The handler runs on the thread's alternate stack; were it on this
 	 * one, the frame would overwrite the signal frame it returns by. */
