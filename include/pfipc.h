@@ -1155,7 +1155,9 @@ int pf_errno(void);
  *   the cycle of waits), or about its last failed pf_import_create,
  *   pf_export or pf_export_buffers: a name exported by another process
  *   names that process, a name nobody exports the closest exported names
- *   ("did you mean math.add?").
+ *   ("did you mean math.add?"). The same for an instruction that accessed
+ *   a window (which access failed, and why) and for a failed
+ *   pf_window_create, pf_window_map, pf_port_create or pf_port_map.
  * RETURN VALUE  The sentence, or "" after a success. Valid until the
  *   thread's next call through an import, import or export.
  * ERRORS  None.

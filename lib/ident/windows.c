@@ -67,16 +67,25 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 	return rc;
 }
 
-/* The window NAME of KIND that P may map now, or an error. */
+/* The window NAME of KIND that P may map now, or an error and why. */
 static int find(struct pf_process *p, const char *name, enum window_kind kind,
-		struct export_entry **out, const struct window **w)
+		struct export_entry **out, const struct window **w, char *why, size_t whycap)
 {
+	const char *what = kind == WINDOW_MEMORY ? "window" : "port range";
 	struct export_entry *e = registry_lookup(name, false);
 	struct pf_process *owner = e ? atomic_load_explicit(&e->owner, memory_order_acquire) : NULL;
-	if (!owner || !(e->flags & EXPORT_WINDOW) || !(*w = window_of(e)) || (*w)->kind != kind)
+	if (!owner || !(e->flags & EXPORT_WINDOW) || !(*w = window_of(e)) || (*w)->kind != kind) {
+		snprintf(why, whycap, "no process offers a %s \"%s\"%s", what, name,
+			 owner ? (e->flags & EXPORT_WINDOW ? " (it is another kind of window)"
+							   : " (a function of that name is exported)")
+			       : "");
 		return -ENOENT;
-	if (!grants_allowed(e, owner, p))
+	}
+	if (!grants_allowed(e, owner, p)) {
+		snprintf(why, whycap, "\"%s\" is a private %s of process %s, which granted it to "
+			 "no process %s", name, what, owner->name, p->name);
 		return -EPERM;
+	}
 	*out = e;
 	return 0;
 }
@@ -107,11 +116,12 @@ static void fill(struct window_map *m, struct pf_process *p, struct export_entry
 	m->posted_writes = flags & PF_WINDOW_POSTED;
 }
 
-int windows_map(struct pf_process *p, const char *name, unsigned flags, unsigned *slot)
+int windows_map(struct pf_process *p, const char *name, unsigned flags, unsigned *slot,
+		char *why, size_t whycap)
 {
 	struct export_entry *e;
 	const struct window *w;
-	int rc = find(p, name, WINDOW_MEMORY, &e, &w);
+	int rc = find(p, name, WINDOW_MEMORY, &e, &w, why, whycap);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&lock);
@@ -129,6 +139,10 @@ int windows_map(struct pf_process *p, const char *name, unsigned flags, unsigned
 		break;
 	}
 	pthread_mutex_unlock(&lock);
+	if (rc)
+		snprintf(why, whycap, rc == -ENOSPC ? "process %s has %u windows mapped"
+						    : "no memory for process %s's mappings",
+			 p->name, LIMIT_WINDOW_MAPS);
 	return rc;
 }
 
@@ -157,11 +171,12 @@ static bool overlaps(const struct window_map *m, uint32_t first, uint32_t count)
 	return first < m->first + m->count && m->first < first + count;
 }
 
-int ports_map(struct pf_process *p, const char *name, unsigned flags)
+int ports_map(struct pf_process *p, const char *name, unsigned flags, char *why,
+	      size_t whycap)
 {
 	struct export_entry *e;
 	const struct window *w;
-	int rc = find(p, name, WINDOW_PORTS, &e, &w);
+	int rc = find(p, name, WINDOW_PORTS, &e, &w, why, whycap);
 	if (rc)
 		return rc;
 	uint32_t first = w->first_port, count = (uint32_t)atomic_load(&w->size);
@@ -169,15 +184,24 @@ int ports_map(struct pf_process *p, const char *name, unsigned flags)
 	struct process_windows *pw = table_of(p);
 	struct window_map *free_map = NULL;
 	rc = pw ? 0 : -ENOMEM;
+	if (!pw)
+		snprintf(why, whycap, "no memory for process %s's mappings", p->name);
 	for (unsigned i = 0; pw && i < LIMIT_PORT_MAPS; i++) {
 		struct window_map *m = &pw->ports[i];
-		if (!atomic_load(&m->in_use))
+		if (!atomic_load(&m->in_use)) {
 			free_map = free_map ? free_map : m;
-		else if (overlaps(m, first, count))
+		} else if (overlaps(m, first, count) && !rc) {
 			rc = -EBUSY;
+			snprintf(why, whycap, "ports %#x-%#x of \"%s\" overlap \"%s\", which process "
+				 "%s mapped already", first, first + count - 1, name,
+				 m->imp.entry->name, p->name);
+		}
 	}
-	if (!rc && !free_map)
+	if (!rc && !free_map) {
 		rc = -ENOSPC;
+		snprintf(why, whycap, "process %s has %u port ranges mapped", p->name,
+			 LIMIT_PORT_MAPS);
+	}
 	if (!rc) {
 		fill(free_map, p, e, (unsigned)(free_map - pw->ports), flags);
 		free_map->first = first;

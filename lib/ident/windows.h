@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ident/import.h"
 #include "pfipc.h"
@@ -56,8 +57,10 @@ struct window_map {
 
 /* Map memory window NAME into P: *SLOT gets its mapping slot (its address
  * is arena_window(P's index, *SLOT), which the caller has reserved).
- * -ENOENT (no such window), -EPERM (private, no grant), -ENOSPC, -ENOMEM. */
-int windows_map(struct pf_process *p, const char *name, unsigned flags, unsigned *slot);
+ * -ENOENT (no such window), -EPERM (private, no grant), -ENOSPC, -ENOMEM,
+ * each with a sentence in WHY (WHYCAP bytes). */
+int windows_map(struct pf_process *p, const char *name, unsigned flags, unsigned *slot,
+		char *why, size_t whycap);
 /* P's mapping SLOT ends. -EINVAL if P has none there. */
 int windows_unmap(struct pf_process *p, unsigned slot);
 /* The mapping in slot SLOT of the process with index PROCESS, or NULL.
@@ -66,7 +69,8 @@ struct window_map *window_map_at(unsigned process, unsigned slot);
 
 /* Map port range NAME into P. As windows_map, and -EBUSY when a range P
  * mapped already has one of its ports. */
-int ports_map(struct pf_process *p, const char *name, unsigned flags);
+int ports_map(struct pf_process *p, const char *name, unsigned flags, char *why,
+	      size_t whycap);
 /* P's mapping of port range NAME ends. -ENOENT if P has none. */
 int ports_unmap(struct pf_process *p, const char *name);
 /* The port mapping of the process with index PROCESS that holds ports

@@ -98,17 +98,21 @@ static int mapper(struct pf_thread **t)
 int pf_window_map(const char *name, unsigned flags, void **addr)
 {
 	struct pf_thread *t;
-	if (!name || !addr || (flags & ~PF_WINDOW_POSTED))
-		return -EINVAL;
 	int rc = mapper(&t);
-	if (!rc)
-		rc = arena_windows_reserve();
+	if (rc)
+		return rc;
+	if (!name || !addr || (flags & ~PF_WINDOW_POSTED))
+		return failed(t, "pf_window_map", -EINVAL, !name ? "the name is NULL"
+			      : !addr ? "ADDR is NULL" : "flags other than PF_WINDOW_POSTED");
+	if ((rc = arena_windows_reserve()) != 0)
+		return failed(t, "pf_window_map", rc, "the window area could not be reserved");
+	char why[LIMIT_ERROR_MESSAGE];
 	unsigned slot;
-	if (!rc)
-		rc = windows_map(t->self, name, flags, &slot);
-	if (!rc)
-		*addr = (void *)arena_window(t->self->index, slot);
-	return rc;
+	if ((rc = windows_map(t->self, name, flags, &slot, why, sizeof why)) != 0)
+		return failed(t, "pf_window_map", rc, why);
+	*addr = (void *)arena_window(t->self->index, slot);
+	error_clear(&t->error);
+	return 0;
 }
 
 /* The calling process's mapping at ADDR, or NULL. */
@@ -144,10 +148,17 @@ int pf_window_set_timeout(void *addr, int64_t ns)
 int pf_port_map(const char *name, unsigned flags)
 {
 	struct pf_thread *t;
-	if (!name || (flags & ~PF_WINDOW_POSTED))
-		return -EINVAL;
 	int rc = mapper(&t);
-	return rc ? rc : ports_map(t->self, name, flags);
+	if (rc)
+		return rc;
+	if (!name || (flags & ~PF_WINDOW_POSTED))
+		return failed(t, "pf_port_map", -EINVAL, !name ? "the name is NULL"
+			      : "flags other than PF_WINDOW_POSTED");
+	char why[LIMIT_ERROR_MESSAGE];
+	if ((rc = ports_map(t->self, name, flags, why, sizeof why)) != 0)
+		return failed(t, "pf_port_map", rc, why);
+	error_clear(&t->error);
+	return 0;
 }
 
 int pf_port_unmap(const char *name)

@@ -671,6 +671,8 @@ static void create_checks(void *arg)
 			 -EINVAL);
 	assert_int_equal(pf_window_create("bad name", 1, &plain_ops, NULL, 0), -EINVAL);
 	assert_int_equal(pf_window_create("dev.mem", 1, &plain_ops, NULL, 0), -EEXIST);
+	assert_string_equal(pf_error_message(),
+			    "pf_window_create: \"dev.mem\" is exported already, by process dev (this one)");
 	assert_int_equal(pf_window_create("fn.w", 1, &plain_ops, NULL, 0), -EEXIST);
 	assert_int_equal(pf_port_create("dev.p", 0xfff0, 0x11, &plain_ops, NULL, 0), -EINVAL);
 	assert_int_equal(pf_port_create("dev.p", 0, 0, &plain_ops, NULL, 0), -EINVAL);
@@ -686,12 +688,16 @@ static void creating_and_mapping_check_their_arguments(void **state)
 	assert_int_equal(pf_window_map("dev.mem", 2, &p), -EINVAL);
 	assert_int_equal(pf_window_map("dev.mem", 0, NULL), -EINVAL);
 	assert_int_equal(pf_window_map("no.such", 0, &p), -ENOENT);
+	assert_string_equal(pf_error_message(), "pf_window_map: no process offers a window \"no.such\"");
+	assert_int_equal(pf_window_map("fn.add", 0, &p), -ENOENT);
+	assert_non_null(strstr(pf_error_message(), "(a function of that name is exported)"));
 	assert_int_equal(pf_window_unmap(&p), -EINVAL);
 	/* Sixteen mappings a process; a slot is reused after unmapping. */
 	void *m[16];
 	for (unsigned i = 0; i < 16; i++)
 		m[i] = map("dev.mem", 0);
 	assert_int_equal(pf_window_map("dev.mem", 0, &p), -ENOSPC);
+	assert_string_equal(pf_error_message(), "pf_window_map: process drv has 16 windows mapped");
 	assert_int_equal(pf_window_unmap(m[3]), 0);
 	assert_int_equal(pf_window_unmap(m[3]), -EINVAL);
 	assert_int_equal(pf_window_unmap((char *)m[4] + 8), -EINVAL);
@@ -780,6 +786,7 @@ struct try_map {
 	int rc;
 	uint32_t value;
 	int err;
+	char why[256];
 };
 static volatile uint32_t *alice_view, *bob_view;
 
@@ -788,6 +795,7 @@ static void alice_maps(void *arg)
 	struct try_map *t = arg;
 	void *p = NULL;
 	t->rc = pf_window_map("dev.priv", 0, &p);
+	snprintf(t->why, sizeof t->why, "%s", pf_error_message());
 	alice_view = p;
 }
 
@@ -853,6 +861,8 @@ static void a_private_window_is_mapped_only_with_a_grant(void **state)
 	int rc;
 	run_as(alice, alice_maps, &t);
 	assert_int_equal(t.rc, -EPERM);
+	assert_string_equal(t.why, "pf_window_map: \"dev.priv\" is a private window of process "
+			    "dev, which granted it to no process alice");
 	run_as(dev, dev_grants_alice, &rc);
 	assert_int_equal(rc, 0);
 	run_as(alice, alice_maps, &t);
@@ -991,6 +1001,8 @@ static void port_mappings_check_their_ranges(void **state)
 {
 	(void)state;
 	assert_int_equal(pf_port_map("dev.uart", 0), -EBUSY);
+	assert_string_equal(pf_error_message(), "pf_port_map: ports 0x3f8-0x3ff of \"dev.uart\" "
+			    "overlap \"dev.uart\", which process drv mapped already");
 	assert_int_equal(pf_port_map("no.such", 0), -ENOENT);
 	assert_int_equal(pf_port_map("dev.uart", 4), -EINVAL);
 	assert_int_equal(pf_port_unmap("no.such"), -ENOENT);
