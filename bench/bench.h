@@ -106,6 +106,7 @@ void floors_register(struct case_list *l);
 void alternatives_register(struct case_list *l);
 void pf_cases_register(struct case_list *l);
 void entries_register(struct case_list *l);
+void windows_register(struct case_list *l);
 
 /* ----------------------------------------------------------------- tick */
 
@@ -248,6 +249,28 @@ int peer_start(struct peer **out, peer_fn fn, void *arg, int cpu,
 void peer_kick(struct peer *p, uint64_t iters);
 void peer_wait(struct peer *p);
 void peer_stop(struct peer *p);
+
+/* A handler installed with the raw rt_sigaction for a batch (raw_signal.c):
+ * pfipc's sigaction() interposition stays out of the floors. Call
+ * raw_find_restorer once (normal context) before the first swap. */
+#include <signal.h>
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+struct raw_swap {
+	int sig;
+	void (*handler)(int, siginfo_t *, void *);
+	struct kernel_sigaction saved;
+};
+/* False when the C library's signal restorer cannot be found. */
+bool raw_find_restorer(void);
+void raw_swap_in(struct raw_swap *s);
+void raw_swap_out(struct raw_swap *s);
+/* SIG back to its default action, in the kernel (async-signal-safe). */
+void raw_default(int sig);
 
 /* ---------------------------------------------------------------- child */
 

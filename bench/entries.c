@@ -40,53 +40,6 @@
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
 #endif
-#define SA_RESTORER_FLAG 0x04000000
-
-/* ------------------------------------------------ raw handler swapping */
-
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	uint64_t mask;
-};
-
-static void *restorer; /* the C library's, taken from a handler it set */
-
-static void ignore_usr2(int sig) { (void)sig; }
-
-static void find_restorer(void)
-{
-	struct kernel_sigaction k;
-
-	if (restorer)
-		return;
-	signal(SIGUSR2, ignore_usr2); /* not a signal pfipc keeps */
-	syscall(SYS_rt_sigaction, SIGUSR2, NULL, &k, 8);
-	restorer = k.restorer;
-}
-
-struct swap {
-	int sig;
-	void (*handler)(int, siginfo_t *, void *);
-	struct kernel_sigaction saved;
-};
-
-static void swap_in(struct swap *s)
-{
-	struct kernel_sigaction k = {
-		.handler = (void *)s->handler,
-		.flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER_FLAG,
-		.restorer = restorer,
-	};
-
-	syscall(SYS_rt_sigaction, s->sig, &k, &s->saved, 8);
-}
-
-static void swap_out(struct swap *s)
-{
-	syscall(SYS_rt_sigaction, s->sig, &s->saved, NULL, 8);
-}
 
 /* ----------------------------------------------------------- handlers */
 
@@ -117,7 +70,7 @@ enum floor_kind { FLOOR_INT3, FLOOR_UD2, FLOOR_INT, FLOOR_SYSCALL, FLOOR_INT80 }
 
 struct floor {
 	enum floor_kind kind;
-	struct swap swap;
+	struct raw_swap swap;
 	struct cpu_saved saved;
 	/* Syscall User Dispatch floors: their own thread. */
 	struct peer *peer;
@@ -212,8 +165,7 @@ static int floor_setup(void *ctx, const char **why)
 {
 	struct floor *f = ctx;
 
-	find_restorer();
-	if (!restorer) {
+	if (!raw_find_restorer()) {
 		*why = "the C library's signal restorer was not found";
 		return -1;
 	}
@@ -232,14 +184,14 @@ static void floor_begin(void *ctx)
 	struct floor *f = ctx;
 
 	cpu_pin(cpu_a(), &f->saved);
-	swap_in(&f->swap);
+	raw_swap_in(&f->swap);
 }
 
 static void floor_end(void *ctx)
 {
 	struct floor *f = ctx;
 
-	swap_out(&f->swap);
+	raw_swap_out(&f->swap);
 	cpu_unpin(&f->saved);
 }
 

@@ -64,7 +64,9 @@ static uint64_t direct_run(void *ctx, uint64_t iters, uint64_t *ops)
  */
 static void *segv_page;
 static void (*volatile segv_target)(void);
-static struct sigaction segv_saved;
+static void segv_return(int sig, siginfo_t *si, void *uc_);
+/* Installed raw (raw_signal.c): the floor is the kernel's alone. */
+static struct raw_swap segv_swap = { SIGSEGV, segv_return, { 0 } };
 
 static void segv_return(int sig, siginfo_t *si, void *uc_)
 {
@@ -76,7 +78,7 @@ static void segv_return(int sig, siginfo_t *si, void *uc_)
 	if (si->si_addr != segv_page ||
 	    (uint64_t)g[REG_RIP] != (uint64_t)segv_page) {
 		/* Not ours: let the fault happen again and kill us plainly. */
-		signal(SIGSEGV, SIG_DFL);
+		raw_default(SIGSEGV);
 		return;
 	}
 	g[REG_RIP] = (greg_t) * (uint64_t *)rsp;
@@ -102,20 +104,15 @@ static int segv_setup(void *ctx, const char **why)
  * that when the thread has an alternate stack both run on it. */
 static void segv_begin(void *ctx)
 {
-	struct sigaction sa;
-
 	(void)ctx;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = segv_return;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, &segv_saved);
+	raw_find_restorer();
+	raw_swap_in(&segv_swap);
 }
 
 static void segv_end(void *ctx)
 {
 	(void)ctx;
-	sigaction(SIGSEGV, &segv_saved, NULL);
+	raw_swap_out(&segv_swap);
 }
 
 static uint64_t segv_run(void *ctx, uint64_t iters, uint64_t *ops)
@@ -201,7 +198,8 @@ static struct segv_pair segv_pair;
 
 /* The kernel reports int3 with RIP already past it: an empty handler
  * resumes the code. */
-static struct sigaction trap_saved;
+static void trap_ignore(int sig, siginfo_t *si, void *uc);
+static struct raw_swap trap_swap = { SIGTRAP, trap_ignore, { 0 } };
 
 static void trap_ignore(int sig, siginfo_t *si, void *uc)
 {
@@ -210,20 +208,15 @@ static void trap_ignore(int sig, siginfo_t *si, void *uc)
 
 static void trap_begin(void *ctx)
 {
-	struct sigaction sa;
-
 	(void)ctx;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = trap_ignore;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTRAP, &sa, &trap_saved);
+	raw_find_restorer();
+	raw_swap_in(&trap_swap);
 }
 
 static void trap_end(void *ctx)
 {
 	(void)ctx;
-	sigaction(SIGTRAP, &trap_saved, NULL);
+	raw_swap_out(&trap_swap);
 }
 
 static uint64_t trap_run(void *ctx, uint64_t iters, uint64_t *ops)

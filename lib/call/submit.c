@@ -89,7 +89,7 @@ static void bind_to(struct call_msg *m, struct export_entry *e, struct pf_proces
 static void begin_waiting(struct pf_thread *t, struct call_msg *m)
 {
 	m->outer_wait = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
-	atomic_store(&t->waiting_on, m);
+	atomic_store_explicit(&t->waiting_on, m, memory_order_release);
 }
 
 bool call_submit_fast(struct call_msg *m)
@@ -100,7 +100,7 @@ bool call_submit_fast(struct call_msg *m)
 		return false;
 	struct export_entry *e = imp->entry;
 	struct pf_process *callee = atomic_load_explicit(&e->owner, memory_order_acquire);
-	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE)))
+	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE | EXPORT_WINDOW)))
 		return false;
 	bind_to(m, e, callee);
 	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
@@ -129,7 +129,12 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 	struct pf_process *callee = resolve(t, m);
 	if (!callee)
 		return unbound_error(t, m);
-	if (!grants_allowed(e, callee, m->from))
+	if (!(imp->flags & IMPORT_WINDOW) != !(e->flags & EXPORT_WINDOW))
+		return error_set(&t->error, -EINVAL, "\"%s\" of process %s is %s", e->name,
+				 callee->name, (e->flags & EXPORT_WINDOW)
+				 ? "a window: it is mapped (pf_window_map), not called"
+				 : "a function, not a window");
+	if ((e->flags & PF_EXPORT_PRIVATE) && !grants_allowed(e, callee, m->from))
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",
 				 m->from->name, e->name, callee->name);
@@ -139,7 +144,7 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 
 void call_end_waiting(struct pf_thread *t, struct call_msg *m)
 {
-	atomic_store(&t->waiting_on, m->outer_wait);
+	atomic_store_explicit(&t->waiting_on, m->outer_wait, memory_order_release);
 }
 
 int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)

@@ -5,6 +5,7 @@
 #include "base/msg.h"
 #include "call/submit.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/in_place.h"
 #include "proc/thread.h"
 #include "trace/record.h"
 #include "x86_64/regs.h"
@@ -48,7 +49,7 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 /* Would the await path overflow T's stack from SP? Only a stack pointer
  * inside T's own stack (or just below it, in the guard) can be judged: a
  * program running on a stack of its own making is taken at its word. */
-static bool no_room(const struct pf_thread *t, uintptr_t sp)
+bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp)
 {
 	if (!t->stack_hi || sp > t->stack_hi || sp + LIMIT_CALL_HEADROOM < t->stack_lo)
 		return false;
@@ -83,7 +84,9 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	 * push below). Refuse first; the entry makes it the caller's crash. */
 	if (how.jump)
 		sp = jump_frame_below(sp);
-	if (no_room(t, sp))
+	if (in_place_enter(t, imp, uc, stack_args, &how))
+		return 0;
+	if (dispatch_no_room(t, sp))
 		return -EFAULT;
 	struct call_msg *m = capture(t, imp, uc, stack_args, via);
 	call_submit_fast(m);

@@ -10,6 +10,7 @@
 #ifndef PF_DISPATCH_H
 #define PF_DISPATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -37,5 +38,9 @@ struct resume {
  * changed. */
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		  uintptr_t stack_args, struct resume how, const char *via);
+
+/* Would the await path, or an export run in place, overflow T's stack
+ * from SP? Async-signal-safe. */
+bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp);
 
 #endif

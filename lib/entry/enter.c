@@ -15,8 +15,10 @@ void enter_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 {
 	if (dispatch_call(t, imp, uc, stack_args, how, via) == 0)
 		return;
-	if (t->serving)
+	if (t->serving) {
 		entry_contain(t, "stack overflow (no room left for a call)");
+		return;
+	}
 	entry_refuse_as(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], &(struct refusal){
 		.what = "overflowed its stack calling", .imp = imp, .owner = imp->owner,
 		.allowed = "a call needs stack left to wait on", .sig = sig });
@@ -29,13 +31,14 @@ void enter_stub(const struct stub_place *pl, ucontext_t *uc, int sig)
 	struct pf_thread *t = pf_current;
 	struct pf_process *owner = process_by_index(pl->process);
 	struct pf_import *imp = import_at(owner, pl->slot);
-	char what[64];
-	struct diag d;
-	diag_start(&d, what, sizeof what);
-	diag_str(&d, "called the ");
-	diag_str(&d, pages_kind_name(pl->kind));
-	diag_str(&d, imp ? " entry of" : " entry of an empty slot");
 	if (!t || !imp) {
+		/* The sentence is made only for a refusal: never on a call. */
+		char what[64];
+		struct diag d;
+		diag_start(&d, what, sizeof what);
+		diag_str(&d, "called the ");
+		diag_str(&d, pages_kind_name(pl->kind));
+		diag_str(&d, imp ? " entry of" : " entry of an empty slot");
 		entry_refuse_as(t, site, &(struct refusal){
 			.what = what, .imp = imp, .owner = owner,
 			.allowed = "only the entry of an import is a call", .sig = sig });

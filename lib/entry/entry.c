@@ -8,6 +8,7 @@
 #include "entry/entry.h"
 #include "entry/fault.h"
 #include "entry/int80.h"
+#include "entry/port.h"
 #include "entry/report.h"
 #include "entry/signals.h"
 #include "entry/stray.h"
@@ -16,6 +17,7 @@
 #include "entry/trap.h"
 #include "entry/ud2.h"
 #include "entry/vector.h"
+#include "entry/window.h"
 #include "proc/thread.h"
 
 static bool page_fault(int sig, const siginfo_t *si, ucontext_t *uc)
@@ -30,8 +32,10 @@ static const struct entry {
 	int sig;
 	bool (*claim)(int sig, const siginfo_t *si, ucontext_t *uc);
 } entries[] = {
+	{ SIGSEGV, window_entry },    /* load or store to a window */
 	{ SIGSEGV, page_fault },      /* gate, slot */
 	{ SIGSEGV, vector_entry },    /* int $N */
+	{ SIGSEGV, port_entry },      /* in, out, ins, outs on mapped ports */
 	{ SIGTRAP, trap_entry },      /* int3 stub */
 	{ SIGILL,  ud2_entry },       /* ud2 stub */
 	{ SIGILL,  vector_entry },    /* int $N under valgrind */
@@ -80,18 +84,20 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	uintptr_t addr = (uintptr_t)si->si_addr;
 	int saved_errno = errno;
-	if (claimed(sig, si, uc)) {
-		errno = saved_errno;
-		return;
-	}
-	/* si_code > 0: raised by the kernel for this instruction, not sent. */
 	struct pf_thread *t = pf_current;
-	if (t && t->serving && si->si_code > 0 && crash_of_process(sig)) {
+	ucontext_t *outer = entry_context_swap(uc);
+	if (claimed(sig, si, uc)) {
+		/* a call, or a refusal (which may have contained a crash) */
+	} else if (t && t->serving && si->si_code > 0 && crash_of_process(sig)) {
+		/* si_code > 0: raised by the kernel for this instruction, not
+		 * sent. */
 		char what[96];
 		describe(what, sizeof what, sig, addr, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
 		entry_contain(t, what);
+	} else {
+		entry_pass_on(sig, si, ucv);
 	}
-	entry_pass_on(sig, si, ucv);
+	entry_context_swap(outer);
 	errno = saved_errno;
 }
 

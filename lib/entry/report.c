@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include "base/arena.h"
 #include "base/diag.h"
+#include "dispatch/in_place.h"
 #include "entry/decode.h"
 #include "entry/report.h"
 #include "entry/signals.h"
@@ -87,9 +88,9 @@ void entry_contain(struct pf_thread *t, const char *what)
 		char buf[320];
 		diag_start(&d, buf, sizeof buf);
 		diag_str(&d, "pfipc: process ");
-		diag_quoted(&d, t->serving->m->callee->name);
+		diag_quoted(&d, t->serving->callee->name);
 		diag_str(&d, " crashed in ");
-		diag_quoted(&d, t->serving->m->entry->name);
+		diag_quoted(&d, t->serving->entry->name);
 		diag_str(&d, ": ");
 		diag_str(&d, what);
 		diag_str(&d, "; its callers get EOWNERDEAD");
@@ -98,6 +99,12 @@ void entry_contain(struct pf_thread *t, const char *what)
 	/* An isolated process dies whole: the program answers its calls. */
 	if (space_isolated_self())
 		space_die(t->crash_what);
+	ucontext_t *uc = entry_context();
+	if (t->serving->in_place && uc) {
+		/* Run in place: the context itself goes back to the caller. */
+		in_place_contain(t, uc);
+		return;
+	}
 	sigsegv_leave_handler(recover, t, NULL, NULL);
 	__builtin_unreachable();
 }
@@ -160,6 +167,7 @@ static void refuse(struct pf_thread *t, uintptr_t rip, const struct refusal *r, 
 			diag_hex(&d, rip);
 		}
 		entry_contain(t, what_buf);
+		return;
 	}
 	die_by(r->sig, again);
 }

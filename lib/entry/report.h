@@ -20,8 +20,8 @@ void entry_pass_on(int sig, siginfo_t *si, void *uc);
  * stderr (unless crash lines are off), then leave the handler to the
  * export's serving frame, which fails the call with -EOWNERDEAD. WHAT says
  * what happened ("signal 11 at 0x10 (rip 0x401234)", "stack overflow").
- * Does not return. */
-__attribute__((noreturn))
+ * Returns only for an export run in place (dispatch/in_place.h), whose
+ * recovery rewrites the signal's context: the handler must then return. */
 void entry_contain(struct pf_thread *t, const char *what);
 
 /* Something touched the arena that is not a call (or no process made it):

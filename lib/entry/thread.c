@@ -67,3 +67,18 @@ int entry_spare_decoder_open(void)
 	spare_decoder = decoder_open();
 	return spare_decoder ? 0 : -ENOMEM;
 }
+
+/* initial-exec: the handler must not call into the dynamic linker. */
+static __thread ucontext_t *context __attribute__((tls_model("initial-exec")));
+
+ucontext_t *entry_context_swap(ucontext_t *uc)
+{
+	ucontext_t *was = context;
+	context = uc;
+	return was;
+}
+
+ucontext_t *entry_context(void)
+{
+	return context;
+}

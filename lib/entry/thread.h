@@ -21,6 +21,14 @@ void entry_thread_leave(struct pf_thread *t);
  * when none is left. Async-signal-safe. */
 struct decoder *entry_decoder(struct pf_thread *t);
 
+/* The context of the signal the calling thread's handler is handling
+ * (innermost), for the parts that rewrite it without being handed it: set
+ * on the way in, restored on the way out (returns what was there).
+ * Async-signal-safe. */
+#include <ucontext.h>
+ucontext_t *entry_context_swap(ucontext_t *uc);
+ucontext_t *entry_context(void);
+
 /* Open the spare decoder (normal context, once, before the handlers). */
 int entry_spare_decoder_open(void);
 

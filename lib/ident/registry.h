@@ -12,6 +12,12 @@
 
 struct pf_process;
 
+/* An entry's flags beside the public PF_EXPORT_*: the name is a window
+ * (ident/windows.h), whose accesses are served by its read, write and
+ * update functions instead of a function called with a register image.
+ * Never set by pf_export. */
+#define EXPORT_WINDOW (1u << 16)
+
 struct export_entry {
 	char name[LIMIT_EXPORT_NAME];
 	/* The process serving the name now, or NULL (not yet exported, or
@@ -39,13 +45,20 @@ struct export_entry *registry_at(unsigned i);
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);
 
+/* P exports NAME (FN is NULL for an EXPORT_WINDOW entry). 0, or -EINVAL,
+ * -EEXIST, -ENOSPC with a sentence in WHY (WHYCAP bytes) naming what is
+ * wrong: for -EEXIST, the process that has the name or its namespace. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned flags,
-		    const pf_buffer_param *bufs, unsigned nbufs);
+		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap);
 
 /* The entry for NAME; with CREATE, an unbound one is made if none exists
  * (a lazy import). NULL if absent (or the table is full). */
 struct export_entry *registry_lookup(const char *name, bool create);
+
+/* Call VISIT for every name exported now (under the registry's lock:
+ * VISIT must not call back into the registry). */
+void registry_visit_exported(void (*visit)(const struct export_entry *e, void *arg), void *arg);
 
 /* Withdraw every export of P (it stopped). */
 void registry_withdraw(struct pf_process *p);

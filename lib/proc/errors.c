@@ -40,6 +40,7 @@ const char *pf_strerror(int err)
 	case -EBADF:      return "no such handle (closed, stale or never made)";
 	case -EFAULT:     return "bad address (memory the caller named cannot be copied)";
 	case -ECHILD:     return "no helper to start an isolated process";
+	case -EOPNOTSUPP: return "not supported (by the machine, or by the window's owner)";
 	default:          return "unknown error";
 	}
 }

@@ -40,7 +40,7 @@ static inline bool space_isolated_self(void)
  * Async-signal-safe; does not return. */
 __attribute__((noreturn)) void space_die(const char *what);
 
-/* Does P run in the calling OS process? */
+/* Does P run in the calling OS process? Handler-safe. */
 bool space_is_local(const struct pf_process *p);
 /* Do A and B run in one OS process? */
 bool space_same(const struct pf_process *a, const struct pf_process *b);

@@ -21,7 +21,13 @@ void msg_complete(struct call_msg *m, int err)
 	 * (async) or reuse (sync) the message. An async ticket may be waited
 	 * for on any thread of the caller's process, so all of them hear. */
 	enum msg_kind kind = m->kind;
-	struct pf_thread *caller = atomic_load(&m->caller);
+	struct pf_thread *caller = atomic_load_explicit(&m->caller, memory_order_relaxed);
+	if (kind == MSG_SYNC && caller == pf_current) {
+		/* A migrating call, served on its caller's own thread: nobody
+		 * else waits for it, and its caller cannot have given up. */
+		atomic_store_explicit(&m->state, MSG_DONE, memory_order_release);
+		return;
+	}
 	struct pf_process *from = m->from;
 	uint32_t was = atomic_exchange(&m->state, MSG_DONE);
 	if (was == MSG_ABANDONED) {

@@ -14,6 +14,7 @@
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "sched/turns.h"
+#include "sched/window_serve.h"
 #include "trace/record.h"
 #include "x86_64/regs.h"
 
@@ -94,18 +95,26 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	t->self = m->callee;
 	t->caller_proc = m->from;
 
-	struct serve_frame f = {
-		.m = m, .outer = t->serving,
-		.depth = t->calls.depth, .waiting_on = atomic_load(&t->waiting_on),
-	};
-	bool crashed = false;
+	/* Field by field: the frame is large (a jmp_buf, the buffer copies)
+	 * and a call must not pay for zeroing it. */
+	struct serve_frame f;
+	f.m = m;
+	f.callee = m->callee;
+	f.entry = e;
+	f.in_place = false;
+	f.outer = t->serving;
+	f.depth = t->calls.depth;
+	f.waiting_on = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	f.copies.n = 0;
 	/* A caller in another OS process has its buffers copied from there. */
-	if (e->nbufs && !space_is_local(m->from))
-		f.copies.remote = atomic_load(&m->from->os_pid);
+	f.copies.remote = e->nbufs && !space_is_local(m->from) ? atomic_load(&m->from->os_pid) : 0;
+	bool crashed = false;
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
-		err = buffers_copy_in(e, &m->regs, &f.copies);
-		if (!err) {
+		err = e->nbufs ? buffers_copy_in(e, &m->regs, &f.copies) : 0;
+		if (!err && (m->flags & EXPORT_WINDOW)) {
+			err = window_serve(m);   /* an access, not a call */
+		} else if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
 			err = copy_back(m, &f.copies);
 		}
@@ -129,9 +138,10 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	}
 	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
 		 m->callee->name, t->crash_what, e->name);
-	struct pf_process *dead = m->callee;
+	/* The process is marked crashed (and counted) before its caller
+	 * hears: one that asks pf_process_crashes then sees this crash. */
+	process_crashed(m->callee);
 	msg_complete(m, err);
-	process_crashed(dead);
 }
 
 void serve_call(struct pf_thread *t, struct call_msg *m)

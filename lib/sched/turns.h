@@ -36,5 +36,8 @@ void serial_leave(const struct export_entry *e);
 
 /* T's OS process is gone: whatever export T was running is free again. */
 void serial_release_thread(const struct pf_thread *t);
+/* Take E's serial lock for T if it is free, at once, or do nothing and
+ * return false. Async-signal-safe (one CAS). */
+bool serial_try_enter(struct pf_thread *t, const struct export_entry *e);
 
 #endif

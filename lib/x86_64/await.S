@@ -8,6 +8,7 @@
  * Only caller-saved registers are touched, exactly as a real callee would.
  */
 #include "x86_64/abi.h"
+#include "x86_64/result.inc"
 
 	.text
 	.globl	pf_x86_await
@@ -19,38 +20,13 @@ pf_x86_await:
 	.cfi_def_cfa_offset AWAIT_FRAME+8
 	mov	%rsp, %rsi		/* call_await(msg = rdi, result = rsi) */
 	call	call_await
-	mov	RESULT_RDX(%rsp), %rdx	/* the callee's return registers */
-	movdqu	RESULT_XMM0(%rsp), %xmm0
-	movdqu	RESULT_XMM1(%rsp), %xmm1
-	cmpq	$2, RESULT_X87(%rsp)	/* x87 values, pushed bottom first: */
-	jb	1f
-	fldt	RESULT_ST1(%rsp)	/* a long double _Complex's imaginary part */
-1:	cmpq	$1, RESULT_X87(%rsp)
-	jb	2f
-	fldt	RESULT_ST0(%rsp)	/* a long double, or the real part: st0 */
-2:
-	mov	RESULT_RAX(%rsp), %rax
+	load_result			/* the callee's return registers */
 	add	$AWAIT_FRAME, %rsp
 	.cfi_def_cfa_offset 8
 	ret				/* to the instruction after the caller's CALL */
 	.cfi_endproc
 	.size	pf_x86_await, .-pf_x86_await
 
-/* The callee's return registers, from the call_result at (%rsp): as
- * pf_x86_await loads them. */
-	.macro	load_result
-	mov	RESULT_RDX(%rsp), %rdx
-	movdqu	RESULT_XMM0(%rsp), %xmm0
-	movdqu	RESULT_XMM1(%rsp), %xmm1
-	cmpq	$2, RESULT_X87(%rsp)	/* x87 values, pushed bottom first: */
-	jb	1f
-	fldt	RESULT_ST1(%rsp)	/* a long double _Complex's imaginary part */
-1:	cmpq	$1, RESULT_X87(%rsp)
-	jb	2f
-	fldt	RESULT_ST0(%rsp)	/* a long double, or the real part: st0 */
-2:
-	mov	RESULT_RAX(%rsp), %rax
-	.endm
 
 /*
  * pf_x86_await_jump: the same for an entry that was no CALL (a syscall or
