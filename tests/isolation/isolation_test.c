@@ -307,6 +307,34 @@ static void migrating_export_of_an_isolated_process_runs_in_its_space(void **sta
 	stop_server(iso);
 }
 
+static int win_read(void *ctx, uint64_t offset, unsigned width, void *value)
+{
+	(void)ctx;
+	(void)offset;
+	memset(value, 0x5a, width);
+	return 0;
+}
+
+static const pf_window_ops win_ops = { .read = win_read };
+
+static int window_init(void *arg)
+{
+	(void)arg;
+	return pf_window_create("iwin.win", 1, &win_ops, NULL, 0);
+}
+
+static void window_of_an_isolated_process_cannot_be_mapped_by_the_program(void **state)
+{
+	(void)state;
+	pf_process *p;
+	pf_process_options o = { .size = sizeof o, .isolation = PF_ISOLATE_SPACE };
+	assert_int_equal(pf_process_create(&p, "iwin", &o, window_init, NULL), 0);
+	void *addr = NULL;
+	assert_int_equal(pf_window_map("iwin.win", 0, &addr), -EOPNOTSUPP);
+	assert_non_null(strstr(pf_error_message(), "another OS process"));
+	stop_server(p);
+}
+
 static void thread_of_the_program_cannot_attach_to_an_isolated_process(void **state)
 {
 	(void)state;
@@ -748,6 +776,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(buffer_parameter_at_a_bad_address_fails_an_isolated_call_with_efault),
 		cmocka_unit_test(migrating_export_of_an_isolated_process_runs_in_its_space),
 		cmocka_unit_test(thread_of_the_program_cannot_attach_to_an_isolated_process),
+		cmocka_unit_test(window_of_an_isolated_process_cannot_be_mapped_by_the_program),
 	};
 	const struct CMUnitTest containment[] = {
 		cmocka_unit_test(kill_9_while_four_callers_wait_fails_them_all_and_the_restart_serves),
