@@ -16,6 +16,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -42,6 +43,28 @@ struct region {
 
 static struct region *region;        /* set by shared_init, before forks */
 static int region_fd = -1;
+
+/* LeakSanitizer finds what is still referenced by scanning the heap,
+ * stacks and globals. The shared region holds the only pointer to some
+ * private allocations (a thread record's entry state): in a build with
+ * it, the part of the region in use is a root, registered at exit, just
+ * before the leak check (which was registered earlier, so runs later). */
+#if defined(__SANITIZE_ADDRESS__)
+#define PF_LEAK_CHECKED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define PF_LEAK_CHECKED 1
+#endif
+#endif
+
+#ifdef PF_LEAK_CHECKED
+#include <sanitizer/lsan_interface.h>
+
+static void region_is_a_root(void)
+{
+	__lsan_register_root_region(region, region->bump - (uintptr_t)region);
+}
+#endif
 
 static void lock_init(pthread_mutex_t *m)
 {
@@ -91,6 +114,9 @@ int shared_init(void)
 	lock_init(&region->lock);
 	region->bump = ((uintptr_t)p + sizeof *region + 4095) & ~(uintptr_t)4095;
 	region->end = (uintptr_t)p + LIMIT_SHARED_BYTES;
+#ifdef PF_LEAK_CHECKED
+	atexit(region_is_a_root);
+#endif
 	return 0;
 }
 

@@ -11,7 +11,7 @@
 #include "ident/grants.h"
 #include "ident/handles.h"
 #include "ident/registry.h"
-#include "lifecycle/life.h"
+#include "lifecycle/isolate.h"
 #include "proc/helper.h"
 #include "proc/process.h"
 #include "proc/space.h"

@@ -38,6 +38,7 @@
 #include "ident/identity.h"
 #include "ident/import.h"
 #include "ident/registry.h"
+#include "lifecycle/isolate.h"
 #include "lifecycle/life.h"
 #include "lifecycle/servers.h"
 #include "proc/helper.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "base/shared.h"
 #include "ident/import.h"
+#include "lifecycle/isolate.h"
 #include "lifecycle/life.h"
 #include "lifecycle/servers.h"
 #include "proc/process.h"

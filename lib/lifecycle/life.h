@@ -1,5 +1,5 @@
 /* The lifecycle's part of a process, shared by its two ways of running:
- * threads of the program (life.c) and an OS process of its own
+ * threads of the program (life.c, servers.c) and an OS process of its own
  * (isolate.c). Kept in shared memory with the process record: an isolated
  * process's own OS process runs its init and starts its threads from it. */
 #ifndef PF_LIFE_H
@@ -37,17 +37,5 @@ struct process_life {
 	_Atomic uint32_t ended;       /* 1: its OS process ended and will not
 					 be started again (a futex word) */
 };
-
-/* Isolated processes (isolate.c). */
-
-/* P (made, init set) starts in an OS process of its own: 0 once its init
- * returned 0 there, else what init returned or why it could not run. */
-int isolate_create(struct pf_process *p);
-/* Wait until P's OS process has ended for good. */
-void isolate_join(struct pf_process *p);
-/* The helper's child runs this: the isolated process of index INDEX. */
-void isolate_main(unsigned index);
-/* In a child the program forked: no watcher runs there yet. */
-void isolate_forked(void);
 
 #endif
