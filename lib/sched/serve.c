@@ -113,9 +113,11 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	}
 	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
 		 m->callee->name, t->crash_what, e->name);
-	struct pf_process *dead = m->callee;
+	/* The process is crashed (counted, its queue failed, its exports
+	 * withdrawn) before its caller hears: a caller that got -EOWNERDEAD
+	 * finds pf_process_crashes already counting it. */
+	process_crashed(m->callee);
 	msg_complete(m, err);
-	process_crashed(dead);
 }
 
 void serve_call(struct pf_thread *t, struct call_msg *m)
