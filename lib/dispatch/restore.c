@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "dispatch/dispatch.h"
+#include "dispatch/stack_room.h"
 #include "dispatch/restore.h"
 #include "pf_limits.h"
 #include "proc/thread.h"
@@ -75,7 +75,7 @@ int dispatch_restore(struct pf_thread *t, ucontext_t *uc, restore_fn *fn,
 	uintptr_t tail = sp - RED_ZONE - 16;
 	uintptr_t xsave = (tail - state) & ~(uintptr_t)63;
 	uintptr_t frame = (xsave - sizeof(struct restore_frame) - len) & ~(uintptr_t)63;
-	if (dispatch_no_room(t, frame))   /* the frame, and the work below it */
+	if (stack_no_room(t, frame))   /* the frame, and the work below it */
 		return -EFAULT;
 	/* The handler runs on the thread's alternate stack; were it on this
 	 * one, the frame would overwrite the signal frame it returns by. */

@@ -138,8 +138,9 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	}
 	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
 		 m->callee->name, t->crash_what, e->name);
-	/* The process is marked crashed (and counted) before its caller
-	 * hears: one that asks pf_process_crashes then sees this crash. */
+	/* The process is crashed (counted, its queue failed, its exports
+	 * withdrawn) before its caller hears: a caller that got -EOWNERDEAD
+	 * finds pf_process_crashes already counting it. */
 	process_crashed(m->callee);
 	msg_complete(m, err);
 }
