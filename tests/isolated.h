@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <pfipc.h>
 
 /* Are this run's processes isolated? */
@@ -41,6 +42,34 @@ static inline int test_process_create(pf_process **out, const char *name,
 {
 	pf_process_options o = test_options(opts);
 	return pf_process_create(out, name, &o, init, arg);
+}
+
+static long test_os_pid(void)
+{
+	return getpid();
+}
+
+static int test_pid_init(void *arg)
+{
+	(void)arg;
+	return pf_export("isocheck.pid", (void *)test_os_pid, 0, 0);
+}
+
+/* Does this run create processes as it says (in the isolated run, each in
+ * an OS process of its own)? Checked once, from a thread of a process,
+ * so that the isolated run cannot pass by isolating nothing. */
+static inline bool test_isolation_as_said(void)
+{
+	pf_process *p;
+	pf_import *imp;
+	if (test_process_create(&p, "isocheck", NULL, test_pid_init, NULL) != 0 ||
+	    pf_import_create(&imp, "isocheck.pid", 0) != 0)
+		return false;
+	long pid = PF_GATE(long(void), imp)();
+	bool as_said = pf_errno() == 0 && (pid != getpid()) == test_isolated();
+	pf_process_stop(p);
+	pf_process_join(p);
+	return as_said;
 }
 
 /* N zeroed bytes that the program and every isolated process see alike.

@@ -1193,6 +1193,10 @@ int main(void)
 	sh->caller_in_init = (pf_process *)1;
 	if (pf_process_join_self(NULL, "main") != 0)
 		return 1;
+	if (!test_isolation_as_said()) {
+		fprintf(stderr, "processes are not created as this run says (PFIPC_TEST_ISOLATE)\n");
+		return 1;
+	}
 	const struct CMUnitTest identity[] = {
 		cmocka_unit_test_teardown(caller_is_null_outside_an_export, stop_leftovers),
 		cmocka_unit_test_teardown(export_sees_the_process_that_called_it, stop_leftovers),

@@ -375,6 +375,10 @@ int main(void)
 		return 1;
 	if (pf_process_join_self(&client, "client") != 0)
 		return 1;
+	if (!test_isolation_as_said()) {
+		fprintf(stderr, "processes are not created as this run says (PFIPC_TEST_ISOLATE)\n");
+		return 1;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sigsegv_in_export_is_contained),
 		cmocka_unit_test(sigfpe_in_export_is_contained),

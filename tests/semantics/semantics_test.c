@@ -4,6 +4,7 @@
  * time every process it creates is isolated (tests/isolated.h). */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +460,10 @@ int main(void)
 	if (pf_process_join_self(&client, "client") != 0 ||
 	    pf_export("client.back", (void *)back_in_client, 0, 0) != 0)
 		return 1;
+	if (!test_isolation_as_said()) {
+		fprintf(stderr, "processes are not created as this run says (PFIPC_TEST_ISOLATE)\n");
+		return 1;
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reentrant_export_runs_on_two_threads_at_once),
 		cmocka_unit_test(plain_export_runs_one_call_at_a_time_even_with_two_threads),
