@@ -1,6 +1,7 @@
 /* pf_init: the arena and the entries' signal handler, once. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/arena.h"
@@ -24,6 +25,7 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result;
+static atomic_bool initialized;   /* init_once is over, here or before a fork */
 
 /* Everything an isolated process must find where the program has it is
  * made here, before the helper forks: the shared region and each layer's
@@ -56,6 +58,16 @@ static void after_fork_in_child(void)
 	helper_forked();
 }
 
+/* An isolated process is a fork of the helper, forked while init_once ran:
+ * the C library would run init_once again in it at the next pf_init (a
+ * once that a fork interrupted starts over in the child). Everything it
+ * makes is there already, so it is taken as done. */
+static void isolated_process_main(unsigned index)
+{
+	atomic_store(&initialized, true);
+	isolate_main(index);
+}
+
 static void init_once(void)
 {
 	const char *cache = getenv("PFIPC_DECODE_CACHE");
@@ -70,13 +82,16 @@ static void init_once(void)
 		init_result = -ENOMEM;
 	/* Without a helper only isolation is missing (-ECHILD when asked). */
 	if (!init_result)
-		helper_start(isolate_main);
+		helper_start(isolated_process_main);
 	if (!init_result)
 		trace_from_environment();
+	atomic_store(&initialized, true);
 }
 
 int pf_init(void)
 {
+	if (atomic_load_explicit(&initialized, memory_order_acquire))
+		return init_result;
 	pthread_once(&once, init_once);
 	return init_result;
 }

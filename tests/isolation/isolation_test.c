@@ -307,6 +307,47 @@ static void migrating_export_of_an_isolated_process_runs_in_its_space(void **sta
 	stop_server(iso);
 }
 
+/* Inside an isolated process: start another isolated process, call it,
+ * stop it. Returns its pid, or a negative errno value. */
+static long start_inner(void)
+{
+	pf_process *inner;
+	pf_process_options o = { .size = sizeof o, .isolation = PF_ISOLATE_SPACE };
+	int rc = pf_process_create(&inner, "inner", &o, space_init, (void *)"inner");
+	if (rc)
+		return rc;
+	pf_import *imp;
+	if ((rc = pf_import_create(&imp, "inner.pid", 0)) != 0)
+		return rc;
+	long pid = PF_GATE(long(void), imp)();
+	if (pf_errno())
+		return pf_errno();
+	pf_process_stop(inner);
+	pf_process_join(inner);
+	return pid;
+}
+
+static int outer_init(void *arg)
+{
+	(void)arg;
+	return pf_export("outer.start", (void *)start_inner, 0, 0) ||
+	       pf_export("outer.pid", (void *)my_pid, 0, 0);
+}
+
+static void isolated_process_starts_another_of_its_own(void **state)
+{
+	(void)state;
+	pf_process *outer;
+	pf_process_options o = { .size = sizeof o, .isolation = PF_ISOLATE_SPACE };
+	assert_int_equal(pf_process_create(&outer, "outer", &o, outer_init, NULL), 0);
+	long outer_pid = ((long (*)(void))gate_of("outer", "pid"))();
+	long inner_pid = ((long (*)(void))gate_of("outer", "start"))();
+	assert_int_equal(pf_errno(), 0);
+	assert_true(inner_pid > 0 && inner_pid != outer_pid && inner_pid != getpid());
+	assert_null(pf_process_find("inner"));   /* stopped and joined over there */
+	stop_server(outer);
+}
+
 static int win_read(void *ctx, uint64_t offset, unsigned width, void *value)
 {
 	(void)ctx;
@@ -777,6 +818,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(migrating_export_of_an_isolated_process_runs_in_its_space),
 		cmocka_unit_test(thread_of_the_program_cannot_attach_to_an_isolated_process),
 		cmocka_unit_test(window_of_an_isolated_process_cannot_be_mapped_by_the_program),
+		cmocka_unit_test(isolated_process_starts_another_of_its_own),
 	};
 	const struct CMUnitTest containment[] = {
 		cmocka_unit_test(kill_9_while_four_callers_wait_fails_them_all_and_the_restart_serves),
