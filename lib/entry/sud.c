@@ -5,10 +5,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "arch.h"
 #include "entry/sud.h"
 #include "proc/thread.h"
 
@@ -99,7 +101,7 @@ static void answer_probe(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
 	(void)si;
-	((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RAX] = PROBE_ANSWER;
+	((ucontext_t *)ucv)->uc_mcontext.gregs[REG_NR] = PROBE_ANSWER;
 }
 
 /* Does dispatching really work here? A tool that runs the program on a
@@ -122,7 +124,7 @@ static bool dispatch_works(void)
 		    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, libc_lo, libc_len,
 			  &selector) == 0) {
 			selector = SELECTOR_BLOCK;
-			__asm__ volatile("syscall" : "=a"(r) : "a"(PROBE_NR) : "rcx", "r11", "memory");
+			r = arch_dispatch_probe(PROBE_NR);
 		}
 		syscall(SYS_exit, r == PROBE_ANSWER ? 0 : 1);
 	}
@@ -133,28 +135,61 @@ static bool dispatch_works(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+static const uint8_t restore_rt[] = ARCH_RESTORER_BYTES;
+
+/* Where in SEG the restorer's instructions are, or 0. */
+static uintptr_t restorer_in(const struct segment_of *seg)
+{
+	for (uintptr_t a = seg->lo; a + sizeof restore_rt <= seg->lo + seg->len; a++)
+		if (memcmp((const void *)a, restore_rt, sizeof restore_rt) == 0)
+			return a;
+	return 0;
+}
+
+/* The C library's code, and where its signal handlers return to: on
+ * x86-64 its own restorer (the SA_RESTORER of pfipc's SIGSYS action); on
+ * i386 the C library gives none and the kernel returns through the
+ * vDSO's, and the C library makes its system calls through the vDSO too,
+ * so the allowed range spans both (and what the dynamic linker put between
+ * them: shared libraries, never the program's own code or pfipc's stubs,
+ * which are mapped below). */
+static bool find_allowed(struct segment_of *libc, uintptr_t *r)
+{
+	libc->addr = (uintptr_t)&syscall;
+	if (!dl_iterate_phdr(find_segment, libc))
+		return false;
+	if (ARCH_SUD_VDSO) {
+		struct segment_of vdso = { .addr = (uintptr_t)getauxval(AT_SYSINFO) };
+		if (!vdso.addr || !dl_iterate_phdr(find_segment, &vdso))
+			return false;
+		uintptr_t lo = vdso.lo < libc->lo ? vdso.lo : libc->lo;
+		uintptr_t hi = vdso.lo + vdso.len > libc->lo + libc->len ?
+			       vdso.lo + vdso.len : libc->lo + libc->len;
+		libc->lo = lo;
+		libc->len = hi - lo;
+		*r = restorer_in(&vdso);
+		return *r != 0;
+	}
+	struct kernel_sigaction k;
+	if (syscall(SYS_rt_sigaction, SIGSYS, NULL, &k, sizeof k.mask) != 0)
+		return false;
+	*r = (uintptr_t)k.restorer;
+	return *r >= libc->lo && *r - libc->lo < libc->len &&
+	       memcmp((const void *)*r, restore_rt, sizeof restore_rt) == 0;
+}
+
 /* Everything SUD needs, checked once: the C library's code (where the
- * system calls that must never be dispatched are), its restorer inside it
- * with the instructions an rt_sigreturn reroute relies on, and a kernel
- * that dispatches. */
+ * system calls that must never be dispatched are), the restorer with the
+ * instructions an rt_sigreturn reroute relies on, and a kernel that
+ * dispatches. */
 static void probe(void)
 {
 	const char *env = getenv("PFIPC_SYSCALL_ENTRY");
 	if (env && strcmp(env, "0") == 0)
 		return;
-	struct segment_of libc = { .addr = (uintptr_t)&syscall };
-	if (!dl_iterate_phdr(find_segment, &libc))
-		return;
-	struct kernel_sigaction k;
-	if (syscall(SYS_rt_sigaction, SIGSYS, NULL, &k, sizeof k.mask) != 0)
-		return;
-	static const uint8_t restore_rt[] = {
-		0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00,   /* mov $15,%rax */
-		0x0f, 0x05,                                 /* syscall */
-	};
-	uintptr_t r = (uintptr_t)k.restorer;
-	if (r < libc.lo || r - libc.lo >= libc.len ||
-	    memcmp((const void *)r, restore_rt, sizeof restore_rt) != 0)
+	struct segment_of libc;
+	uintptr_t r;
+	if (!find_allowed(&libc, &r))
 		return;
 	libc_lo = libc.lo;
 	libc_len = libc.len;

@@ -1,6 +1,7 @@
 /* Handing out the entries of an import, and switching them on: the
  * control side of the entry layer (the signal side is lib/entry/). */
 #include <errno.h>
+#include "arch.h"
 #include "entry/pages.h"
 #include "entry/sud.h"
 #include "entry/vector.h"
@@ -17,6 +18,8 @@ int pf_entry_enable(unsigned kind)
 {
 	if (kind > PF_ENTRY_INT80)
 		return -EINVAL;
+	if (kind == PF_ENTRY_SYSCALL && !ARCH_SYSCALL_ENTRY)
+		return -EOPNOTSUPP;   /* i386: no `syscall` gate (arch.h) */
 	int rc = pf_init();
 	if (rc)
 		return rc;

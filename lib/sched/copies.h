@@ -5,7 +5,7 @@
 #define PF_BUFFERS_H
 
 #include <stddef.h>
-#include "x86_64/regs.h"
+#include "arch.h"
 
 struct export_entry;
 
