@@ -239,7 +239,7 @@ static int ent_init(void *arg)
 
 	if (arg)
 		cpu_pin(cpu_b(), &ignored);
-	return pf_export(arg ? "bent.add" : "bentm.add", (void *)ent_add, 0,
+	return pf_export(arg ? "bent.add" : "bentm.add", (void *)ent_add, PF_STACK_AUTO,
 			 arg ? 0 : PF_EXPORT_MIGRATE);
 }
 

@@ -63,7 +63,7 @@ static int setup(void **state)
 {
 	(void)state;
 	static const struct one_export exports[] = {
-		{ "shapes.add", (void *)add, 0, 0 }, { 0 } };
+		{ "shapes.add", (void *)add, PF_STACK_AUTO, 0 }, { 0 } };
 	server = start_server("shapes", exports);
 	imp = import_ok("shapes.add");
 	return 0;

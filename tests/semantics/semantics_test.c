@@ -33,7 +33,7 @@ static long overlap(long x)
 
 static int pool_init(void *arg)
 {
-	return pf_export("pool.overlap", (void *)overlap, 0, (unsigned)(uintptr_t)arg);
+	return pf_export("pool.overlap", (void *)overlap, PF_STACK_AUTO, (unsigned)(uintptr_t)arg);
 }
 
 struct overlap_arg {
@@ -104,7 +104,7 @@ static long arrive(long x)
 static int arrive_init(void *arg)
 {
 	(void)arg;
-	return pf_export("fifo.arrive", (void *)arrive, 0, 0);
+	return pf_export("fifo.arrive", (void *)arrive, PF_STACK_AUTO, 0);
 }
 
 static void plain_export_keeps_arrival_order_on_a_four_thread_pool(void **state)
@@ -159,7 +159,7 @@ static long b_calls_c(long x)
 static void callback_a_b_a_is_served_by_the_waiting_thread(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "cbb.b", (void *)b_calls_back, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "cbb.b", (void *)b_calls_back, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *b = start_server("cbb", ex);
 	assert_int_equal(PF_GATE(long(long), import_ok("cbb.b"))(4), 41);
 	assert_int_equal(pf_errno(), 0);
@@ -169,8 +169,8 @@ static void callback_a_b_a_is_served_by_the_waiting_thread(void **state)
 static void callback_chain_a_b_c_a(void **state)
 {
 	(void)state;
-	static const struct one_export exb[] = { { "cbx.b", (void *)b_calls_c, 0, 0 }, { 0 } };
-	static const struct one_export exc[] = { { "cbc.c", (void *)c_calls_back, 0, 0 }, { 0 } };
+	static const struct one_export exb[] = { { "cbx.b", (void *)b_calls_c, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cbc.c", (void *)c_calls_back, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *c = start_server("cbc", exc), *b = start_server("cbx", exb);
 	assert_int_equal(PF_GATE(long(long), import_ok("cbx.b"))(5), 55);
 	assert_int_equal(pf_errno(), 0);
@@ -207,8 +207,8 @@ static long dl_y(long x)
 static void reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle(void **state)
 {
 	(void)state;
-	static const struct one_export exx[] = { { "dlx.x", (void *)dl_x, 0, 0 }, { 0 } };
-	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, 0, 0 }, { 0 } };
+	static const struct one_export exx[] = { { "dlx.x", (void *)dl_x, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *x = start_server("dlx", exx), *y = start_server("dly", exy);
 	assert_int_equal(PF_GATE(long(long), import_ok("dlx.x"))(3), 0);   /* did not hang */
 	assert_int_equal(deadlock_errno, -EDEADLK);
@@ -250,9 +250,9 @@ static long cyc_c(long x)
 static void three_process_cycle_is_named_in_order(void **state)
 {
 	(void)state;
-	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, 0, 0 }, { 0 } };
-	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, 0, 0 }, { 0 } };
-	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, 0, 0 }, { 0 } };
+	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, PF_STACK_AUTO, 0 }, { 0 } };
 	memset(deadlock_message, 0, sizeof deadlock_message);
 	pf_process *a = start_server("cyca", exa), *b = start_server("cycb", exb),
 		   *c = start_server("cycc", exc);
@@ -281,7 +281,7 @@ static long busy_x(long x)
 static int busy_init(void *arg)
 {
 	(void)arg;
-	return pf_export("busy.x", (void *)busy_x, 0, 0);
+	return pf_export("busy.x", (void *)busy_x, PF_STACK_AUTO, 0);
 }
 
 static void *second_caller(void *arg)
@@ -300,7 +300,7 @@ static void *second_caller(void *arg)
 
 static void busy_export_makes_an_unrelated_caller_wait(unsigned threads)
 {
-	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, 0, 0 }, { 0 } };
+	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *napper = start_server("napper", exn), *busy;
 	pf_process_options opts = { .threads = threads };
 	assert_int_equal(pf_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
@@ -338,7 +338,7 @@ static long note(long x) { atomic_fetch_add(&oneway_sum, x); return 0; }
 static void ten_thousand_async_calls_in_flight_all_collected(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "sq.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "sq.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("sq", ex);
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "sq.square", PF_IMPORT_ASYNC), 0);
@@ -361,8 +361,8 @@ static void ten_thousand_async_calls_in_flight_all_collected(void **state)
 static void one_way_calls_are_all_delivered(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "ow.note", (void *)note, 0, 0 },
-						{ "ow.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "ow.note", (void *)note, PF_STACK_AUTO, 0 },
+						{ "ow.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	atomic_store(&oneway_sum, 0);
 	pf_process *server = start_server("ow", ex);
 	pf_import *imp;
@@ -390,7 +390,7 @@ static long slow(long ms)
 static void timeout_fires_and_the_late_reply_is_discarded(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "slow.sleep", (void *)slow, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "slow.sleep", (void *)slow, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("slow", ex);
 	pf_import *imp = import_ok("slow.sleep");
 	long (*f)(long) = PF_GATE(long(long), imp);
@@ -416,7 +416,7 @@ static void timeout_fires_and_the_late_reply_is_discarded(void **state)
 static void *export_later(void *arg)
 {
 	sleep_ms(100);
-	static const struct one_export ex[] = { { "late.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "late.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process **out = arg;
 	pf_process_create(out, "late", NULL, export_list_init, (void *)ex);
 	return NULL;
@@ -451,7 +451,7 @@ int main(void)
 {
 	pf_process *client;
 	if (pf_process_join_self(&client, "client") != 0 ||
-	    pf_export("client.back", (void *)back_in_client, 0, 0) != 0)
+	    pf_export("client.back", (void *)back_in_client, PF_STACK_AUTO, 0) != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reentrant_export_runs_on_two_threads_at_once),
