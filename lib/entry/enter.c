@@ -71,6 +71,12 @@ void enter_numbered(const struct numbered *n, ucontext_t *uc)
 			.sig = n->sig });
 		return;
 	}
-	enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, (struct resume){ .jump = n->resume },
-		   n->sig, n->via);
+	/* Where a callee may pop its own arguments (i386: a struct result's
+	 * pointer, stdcall), the caller of a stub must find them popped: it
+	 * goes back the way a call returns, to the stub's return address,
+	 * rather than on through the stub's own `ret`. */
+	struct resume how = { .jump = n->resume };
+	if (ARCH_CALLEE_POPS && pages_classify(n->site).inside)
+		how = (struct resume){ 0 };
+	enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, how, n->sig, n->via);
 }

@@ -11,12 +11,12 @@
  *            test %r11,%r11; jnz 1f; ret; 1: ud2
  *
  * and in the i386 build (no syscall stubs: the syscall entry is refused;
- * eax carries the number, so no register argument; ecx marks a call the
- * kernel ran instead of dispatching it, as r11 does above):
+ * eax carries the number, so it carries no argument; a dispatched call
+ * returns straight to the stub's caller, popping what the callee popped,
+ * so an int80 stub that goes on past its int $0x80 was run by the kernel):
  *
  *   int      mov $nr,%eax; int $V; ret
- *   int80    mov $1,%ecx; mov $nr,%eax; int $0x80; test %ecx,%ecx; jnz 1f;
- *            ret; 1: ud2
+ *   int80    mov $nr,%eax; int $0x80; ud2
  *
  * The numbered stubs carry al (vector registers used, for a variadic
  * callee) next to the number: in bits 32..39 of rax, or in r11 for

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,6 +36,11 @@ static atomic_bool enabled;
 uintptr_t sud_restorer(void)
 {
 	return restorer;
+}
+
+bool sud_dispatches(uintptr_t addr)
+{
+	return addr < libc_lo || addr - libc_lo >= libc_len;
 }
 
 void sud_allow(void)
@@ -124,7 +131,7 @@ static bool dispatch_works(void)
 		    prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, libc_lo, libc_len,
 			  &selector) == 0) {
 			selector = SELECTOR_BLOCK;
-			r = arch_dispatch_probe(PROBE_NR);
+			r = arch_dispatch_probe(PROBE_NR, libc_lo, libc_len);
 		}
 		syscall(SYS_exit, r == PROBE_ANSWER ? 0 : 1);
 	}
@@ -144,6 +151,47 @@ static uintptr_t restorer_in(const struct segment_of *seg)
 		if (memcmp((const void *)a, restore_rt, sizeof restore_rt) == 0)
 			return a;
 	return 0;
+}
+
+/* Reserve (PROT_NONE) every hole in [LO, HI), so that no later mapping
+ * (a stub page, a probe's page, a thread's stack) lands inside the allowed
+ * range, where its system calls would not be dispatched. The holes are
+ * read from /proc/self/maps. */
+static bool fill_holes(uintptr_t lo, uintptr_t hi)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char buf[4096];
+	size_t have = 0;
+	uintptr_t end_of_last = lo;
+	bool ok = true;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char *dash;
+			uintptr_t start = (uintptr_t)strtoull(line, &dash, 16);
+			uintptr_t end = (uintptr_t)strtoull(dash + 1, NULL, 16);
+			if (start > end_of_last && end_of_last >= lo && start <= hi &&
+			    mmap((void *)end_of_last, start - end_of_last, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+				 -1, 0) == MAP_FAILED)
+				ok = false;
+			if (end > end_of_last && start < hi)
+				end_of_last = end > lo ? end : lo;
+			line = nl + 1;
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(fd);
+	return ok;
 }
 
 /* The C library's code, and where its signal handlers return to: on
@@ -168,7 +216,7 @@ static bool find_allowed(struct segment_of *libc, uintptr_t *r)
 		libc->lo = lo;
 		libc->len = hi - lo;
 		*r = restorer_in(&vdso);
-		return *r != 0;
+		return *r != 0 && fill_holes(lo, hi);
 	}
 	struct kernel_sigaction k;
 	if (syscall(SYS_rt_sigaction, SIGSYS, NULL, &k, sizeof k.mask) != 0)

@@ -66,8 +66,8 @@ pf_i386_await:
  * instruction, raw or in a stub). The handler left a frame below the
  * caller's esp (abi.h): at (%esp) the address to go back to, as a return
  * address would be, and at JUMP_SP(%esp) the caller's own esp. Only eax,
- * ecx, edx change; esp comes back exactly, and ecx is zero, which tells
- * a stub that its call was dispatched (entry/pages.h).
+ * ecx, edx change (ecx comes back zero); esp comes back exactly. (A stub's
+ * call returns through pf_i386_await instead: entry/enter.c.)
  */
 	.globl	pf_i386_await_jump
 	.hidden	pf_i386_await_jump

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include "i386/regs.h"
@@ -23,6 +25,10 @@
 /* 16-byte alignment for the C code the trampolines call: i386 Linux code
  * built by gcc and clang assumes it, as x86-64 does. */
 #define ARCH_STACK_ALIGN 16u
+
+/* A callee may pop its own arguments (ret $N): what the caller finds
+ * popped is what the callee popped (RESULT_POP). */
+#define ARCH_CALLEE_POPS 1
 
 /* Memory-mapped windows and ports need the x86-64 instruction emulator
  * (lib/entry/emulate*.c): refused in this build. */
@@ -44,7 +50,8 @@
 
 /* eax carried the call number, so it carries no argument: a callee built
  * with -mregparm is not reached through the numbered stubs with its first
- * argument (entry/pages.h). The callee sees eax zero. */
+ * argument (entry/pages.h); edx and ecx (fastcall's) arrive intact. The
+ * callee sees eax zero. */
 static inline void arch_int_args(greg_t *g)
 {
 	g[REG_EAX] = 0;
@@ -84,10 +91,22 @@ static inline long arch_int80_syscall(long nr, long a, long b, long c, long d, l
  * library's system calls are made too; a probe's system call. */
 #define ARCH_SUD_VDSO 1
 #define ARCH_RESTORER_BYTES { 0xb8, 0xad, 0x00, 0x00, 0x00, 0xcd, 0x80 }
-static inline long arch_dispatch_probe(long nr)
+/* The probe's int $0x80 must be made from outside the allowed range,
+ * which holds pfipc's own code (the shared libraries between the C
+ * library and the vDSO): from a page of its own, `int $0x80; ret`. -1
+ * when that page cannot be made or lies in the range too. */
+static inline long arch_dispatch_probe(long nr, uintptr_t lo, uintptr_t len)
 {
+	static const uint8_t code[] = { 0xcd, 0x80, 0xc3 };
+	uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED || ((uintptr_t)page >= lo && (uintptr_t)page - lo < len))
+		return -1;
+	memcpy(page, code, sizeof code);
+	if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0)
+		return -1;
 	long r;
-	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr) : "memory");
+	__asm__ volatile("call *%2" : "=a"(r) : "a"(nr), "r"(page) : "ecx", "edx", "memory");
 	return r;
 }
 
@@ -101,13 +120,14 @@ static inline long arch_dispatch_probe(long nr)
 	X(X86_REG_EBP, REG_EBP) X(X86_REG_ESP, REG_ESP)
 
 /* The numbered stubs' bytes around their call number (entry/pages.h):
- * int: mov $nr,%eax (then int $V; ret). int80: mov $1,%ecx; mov $nr,%eax,
- * then int $0x80; test %ecx,%ecx; jnz 1f; ret; 1: ud2 (the mark: the
- * await trampoline clears ecx, a system call the kernel ran keeps it). */
+ * int: mov $nr,%eax (then int $V; ret). int80: mov $nr,%eax, then
+ * int $0x80; ud2 (the mark). A dispatched call never comes back into its
+ * stub (ARCH_CALLEE_POPS: it returns to the stub's caller), so reaching
+ * the ud2 means that the kernel ran the system call itself. */
 #define ARCH_STUB_INT_HEAD   { 0xb8 }
-#define ARCH_STUB_INT80_HEAD { 0xb9, 0x01, 0x00, 0x00, 0x00, 0xb8 }
-#define ARCH_STUB_INT80_TAIL { 0xcd, 0x80, 0x85, 0xc9, 0x75, 0x01, 0xc3, 0x0f, 0x0b }
-#define ARCH_STUB_INT80_MARK 17u
+#define ARCH_STUB_INT80_HEAD { 0xb8 }
+#define ARCH_STUB_INT80_TAIL { 0xcd, 0x80, 0x0f, 0x0b }
+#define ARCH_STUB_INT80_MARK 7u
 
 /* The register image of a call made from UC: the three registers a
  * -mregparm or fastcall caller may have passed arguments in. */

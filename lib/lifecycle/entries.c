@@ -41,6 +41,12 @@ int pf_import_entry(const pf_import *imp, unsigned kind, void **out)
 		rc = pages_prepare(stub_of[kind], imp->owner->index);
 	if (rc)
 		return rc;
+	/* The stubs must lie where Syscall User Dispatch catches their
+	 * system call: outside the C library (and, on i386, the libraries up
+	 * to the vDSO: entry/sud.c). */
+	if ((kind == PF_ENTRY_SYSCALL || kind == PF_ENTRY_INT80) &&
+	    !sud_dispatches(pages_stub(stub_of[kind], imp->owner->index, imp->slot)))
+		return -EOPNOTSUPP;
 	*out = (void *)pages_stub(stub_of[kind], imp->owner->index, imp->slot);
 	return 0;
 }

@@ -21,6 +21,9 @@
 /* The ABI's alignment of rsp at a CALL. */
 #define ARCH_STACK_ALIGN 16u
 
+/* No x86-64 convention has the callee pop its arguments. */
+#define ARCH_CALLEE_POPS 0
+
 /* Memory-mapped windows and ports (the instruction emulator), migrating
  * exports run straight from the handler, and the syscall entry. */
 #define ARCH_WINDOWS 1
@@ -82,8 +85,9 @@ static inline long arch_int80_syscall(long nr, long a, long b, long c, long d, l
  * restorer, `mov $15,%rax; syscall`, is its own; a probe's system call. */
 #define ARCH_SUD_VDSO 0
 #define ARCH_RESTORER_BYTES { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 }
-static inline long arch_dispatch_probe(long nr)
+static inline long arch_dispatch_probe(long nr, uintptr_t lo, uintptr_t len)
 {
+	(void)lo, (void)len;   /* pfipc's code is outside the C library */
 	long r;
 	__asm__ volatile("syscall" : "=a"(r) : "a"(nr) : "rcx", "r11", "memory");
 	return r;
