@@ -75,12 +75,12 @@ static void export_taken_by_another_process_names_it(void **state)
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "math.add", 0), 0);   /* clears it */
 	/* The client exports into math's namespace: refused, naming math. */
-	assert_int_equal(pf_export("math.mul", (void *)add, 0, 0), -EEXIST);
+	assert_int_equal(pf_export("math.mul", (void *)add, PF_STACK_AUTO, 0), -EEXIST);
 	has("process math");
 	assert_int_equal(pf_export("mine.add", (void *)add, PF_STACK_AUTO, 0), 0);
 	assert_int_equal(pf_export("mine.add", (void *)add, PF_STACK_AUTO, 0), -EEXIST);
 	has("\"mine.add\"");
-	assert_int_equal(pf_export("bad name", (void *)add, 0, 0), -EINVAL);
+	assert_int_equal(pf_export("bad name", (void *)add, PF_STACK_AUTO, 0), -EINVAL);
 	has("\"bad name\"");
 	assert_int_equal(pf_export("mine.odd", (void *)add, 12, 0), -EINVAL);
 	has("12");
