@@ -18,7 +18,7 @@ static long add(long a, long b)
 static int math_init(void *arg)
 {
 	(void)arg;
-	return pf_export("math.add", (void *)add, PF_STACK_AUTO, 0);
+	return pf_export("math.add", (void *)add, 0, 0);
 }
 
 int main(void)
