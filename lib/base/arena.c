@@ -17,7 +17,7 @@
 #define SLOT_BYTES  ((uintptr_t)LIMIT_PROCESSES * TABLE_BYTES)
 
 /* 16 GiB: more than a 32-bit address space holds. The i386 build refuses
- * windows (lib/i386/refused.c) and never maps the area: there it is
+ * windows (lib/entry/refused_i386.c) and never maps the area: there it is
  * counted for one process, only so that the arithmetic stays in range. */
 #define WINDOW_PROCESSES (UINTPTR_MAX > 0xffffffffu ? LIMIT_PROCESSES : 1u)
 #define WINDOW_BYTES ((uintptr_t)WINDOW_PROCESSES * LIMIT_WINDOW_MAPS * ARENA_WINDOW_SPAN)
