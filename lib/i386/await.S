@@ -51,9 +51,11 @@ pf_i386_await:
 	.cfi_def_cfa %eax, 4
 	.cfi_same_value %ebp
 	push	%eax			/* keep where esp goes: edx:eax are results */
-	.cfi_adjust_cfa_offset 0
+	/* CFA = *(esp) + 4: DW_OP_breg4 (esp) 0; DW_OP_deref; DW_OP_plus_uconst 4 */
+	.cfi_escape 0x0f, 5, 0x74, 0x00, 0x06, 0x23, 0x04
 	load_result %ecx		/* eax, edx, st0/st1 */
 	pop	%ecx
+	.cfi_def_cfa %ecx, 4
 	mov	%ecx, %esp
 	.cfi_def_cfa %esp, 4
 	ret				/* after the caller's CALL */
@@ -77,19 +79,24 @@ pf_i386_await_jump:
 	await_call
 	mov	%ebp, %edx
 	mov	0(%ebp), %ebp		/* the caller's ebp */
-	.cfi_def_cfa %edx, 4
 	.cfi_same_value %ebp
 	mov	4+JUMP_SP(%edx), %eax	/* the caller's esp, exactly */
 	mov	4+JUMP_TO(%edx), %edx	/* where the entry was */
 	push	%eax
 	push	%edx
-	.cfi_adjust_cfa_offset 0
+	/* CFA = *(esp + 4), the caller's esp: DW_OP_breg4 4; DW_OP_deref;
+	 * where it goes back to, at (esp): DW_OP_breg4 0 */
+	.cfi_escape 0x0f, 3, 0x74, 0x04, 0x06
+	.cfi_escape 0x10, 8, 2, 0x74, 0x00
 	load_result %ecx
 	pop	%ecx			/* where to go */
+	.cfi_escape 0x0f, 3, 0x74, 0x00, 0x06
+	.cfi_register %eip, %ecx
 	mov	(%esp), %esp		/* the caller's esp */
 	.cfi_def_cfa %esp, 0
-	.cfi_register %eip, %ecx
 	push	%ecx			/* one word below the caller's esp: */
+	.cfi_def_cfa_offset 4
+	.cfi_offset %eip, -4
 	mov	$0, %ecx		/* dead memory for a caller that made no */
 	ret				/* CALL; ret restores esp exactly */
 	.cfi_endproc
