@@ -254,6 +254,18 @@ void peer_stop(struct peer *p);
  * pfipc's sigaction() interposition stays out of the floors. Call
  * raw_find_restorer once (normal context) before the first swap. */
 #include <signal.h>
+/* The signal context's instruction and stack pointers, and the register
+ * a system call returns in, for the build's architecture. */
+#if defined(__x86_64__)
+#define CTX_PC  REG_RIP
+#define CTX_SP  REG_RSP
+#define CTX_RET REG_RAX
+#else
+#define CTX_PC  REG_EIP
+#define CTX_SP  REG_ESP
+#define CTX_RET REG_EAX
+#endif
+
 struct kernel_sigaction {
 	void *handler;
 	unsigned long flags;

@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
@@ -53,7 +54,7 @@ static void skip_two(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 
 	(void)sig, (void)si;
-	uc->uc_mcontext.gregs[REG_RIP] += 2;
+	uc->uc_mcontext.gregs[CTX_PC] += 2;
 }
 
 static void on_sys(int sig, siginfo_t *si, void *ucv)
@@ -61,7 +62,7 @@ static void on_sys(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 
 	(void)sig, (void)si;
-	uc->uc_mcontext.gregs[REG_RAX] = 0;
+	uc->uc_mcontext.gregs[CTX_RET] = 0;
 }
 
 /* ------------------------------------------------------------- floors */
@@ -92,11 +93,13 @@ static void run_floor_loop(enum floor_kind kind, uint64_t iters)
 			__asm__ volatile("int $0x81" ::: "memory");
 			break;
 		case FLOOR_SYSCALL: {
+#if defined(__x86_64__)
 			long r;
 			__asm__ volatile("syscall"
 					 : "=a"(r)
 					 : "a"(0x10000000L)
 					 : "rcx", "r11", "memory");
+#endif
 			break;
 		}
 		case FLOOR_INT80: {
@@ -145,6 +148,16 @@ static int sud_thread_init(void *arg)
 	(void)arg;
 	if (!dl_iterate_phdr(find_segment, &libc))
 		return -ENOENT;
+#if defined(__i386__)
+	/* The handler returns through the vDSO's rt_sigreturn, which must
+	 * be allowed too: the range runs from the C library up to it (the
+	 * bench's own code lies below). */
+	struct segment vdso = { .addr = (uintptr_t)getauxval(AT_SYSINFO) };
+	if (!vdso.addr || !dl_iterate_phdr(find_segment, &vdso))
+		return -ENOENT;
+	if (vdso.lo + vdso.len > libc.lo + libc.len)
+		libc.len = vdso.lo + vdso.len - libc.lo;
+#endif
 	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, libc.lo,
 		  libc.len, &selector) != 0)
 		return -errno;
@@ -167,6 +180,10 @@ static int floor_setup(void *ctx, const char **why)
 
 	if (!raw_find_restorer()) {
 		*why = "the C library's signal restorer was not found";
+		return -1;
+	}
+	if (f->kind == FLOOR_SYSCALL && sizeof(void *) == 4) {
+		*why = "i386: `syscall` is no system-call gate of 32-bit code";
 		return -1;
 	}
 	if (f->kind == FLOOR_SYSCALL || f->kind == FLOOR_INT80) {
@@ -239,7 +256,7 @@ static int ent_init(void *arg)
 
 	if (arg)
 		cpu_pin(cpu_b(), &ignored);
-	return pf_export(arg ? "bent.add" : "bentm.add", (void *)ent_add, 0,
+	return pf_export(arg ? "bent.add" : "bentm.add", (void *)ent_add, PF_STACK_AUTO,
 			 arg ? 0 : PF_EXPORT_MIGRATE);
 }
 

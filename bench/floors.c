@@ -72,17 +72,17 @@ static void segv_return(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
 	greg_t *g = uc->uc_mcontext.gregs;
-	uint64_t rsp = (uint64_t)g[REG_RSP];
+	uintptr_t sp = (uintptr_t)g[CTX_SP];
 
 	(void)sig;
 	if (si->si_addr != segv_page ||
-	    (uint64_t)g[REG_RIP] != (uint64_t)segv_page) {
+	    (uintptr_t)g[CTX_PC] != (uintptr_t)segv_page) {
 		/* Not ours: let the fault happen again and kill us plainly. */
 		raw_default(SIGSEGV);
 		return;
 	}
-	g[REG_RIP] = (greg_t) * (uint64_t *)rsp;
-	g[REG_RSP] = (greg_t)(rsp + 8);
+	g[CTX_PC] = (greg_t) * (uintptr_t *)sp;
+	g[CTX_SP] = (greg_t)(sp + sizeof(uintptr_t));
 }
 
 static int segv_setup(void *ctx, const char **why)

@@ -58,7 +58,10 @@ struct pair {
 	long lo, hi;
 };
 
-#define ARGS10_STACK_BYTES (4 * sizeof(struct pair))
+/* x86-64: the four pairs (six longs in registers); i386 (cdecl): all of
+ * it. */
+#define ARGS10_STACK_BYTES (sizeof(void *) == 8 ? 4 * sizeof(struct pair) \
+				: 6 * sizeof(long) + 4 * sizeof(struct pair))
 
 __attribute__((noinline)) static long srv_args10(long a, long b, long c,
 						 long d, long e, long f,
@@ -120,7 +123,10 @@ static int server_init(void *arg)
 
 	if (s->pin)
 		cpu_pin(cpu_b(), &ignored);
-	return pf_export(s->export, s->fn, s->stack_bytes, s->flags);
+	/* No count given: from the debug information (the bench is built
+	 * with -g), which is right for either architecture. */
+	return pf_export(s->export, s->fn, s->stack_bytes ? s->stack_bytes : PF_STACK_AUTO,
+			 s->flags);
 }
 
 static pf_process *client;
@@ -213,6 +219,27 @@ __attribute__((noinline)) static long loop_slot(add_fn *const *slot,
  * the ABI wants at a call, and declares every caller-saved register
  * clobbered.
  */
+#if defined(__i386__)
+/* The same on i386: the arguments go on the stack (cdecl), 16-byte
+ * aligned at the call, and the caller pops them. */
+static inline long call_movcall(add_fn *const *slot, long a, long b)
+{
+	register long eax __asm__("eax") = (long)slot;
+
+	__asm__ volatile("mov %%esp, %%ebx\n\t"
+			 "and $-16, %%esp\n\t"
+			 "sub $8, %%esp\n\t"
+			 "push %[b]\n\t"
+			 "push %[a]\n\t"        /* ABI call alignment */
+			 "mov (%%eax), %%edx\n\t" /* faults: emulated */
+			 "call *%%edx\n\t"        /* faults at the gate */
+			 "mov %%ebx, %%esp\n\t"
+			 : "+a"(eax)
+			 : [a] "r"(a), [b] "r"(b)
+			 : "ebx", "ecx", "edx", "memory", "cc");
+	return eax;
+}
+#else
 static inline long call_movcall(add_fn *const *slot, long a, long b)
 {
 	register long rdi __asm__("rdi") = a;
@@ -234,6 +261,7 @@ static inline long call_movcall(add_fn *const *slot, long a, long b)
 			   "xmm15");
 	return rax;
 }
+#endif
 
 __attribute__((noinline)) static long loop_movcall(add_fn *const *slot,
 						   uint64_t iters)

@@ -139,8 +139,9 @@ typedef struct pf_process_options {
 	 * -EOWNERDEAD. */
 	unsigned restart;
 	/* Deadline for every synchronous call this process makes, in
-	 * nanoseconds. 0 means none. An import's own deadline wins. */
-	int64_t call_timeout_ns;
+	 * nanoseconds. 0 means none. An import's own deadline wins. (Aligned
+	 * to 8 so that the layout is the same in the i386 build.) */
+	int64_t call_timeout_ns __attribute__((aligned(8)));
 	/* How long a call through a lazy import waits for its export to appear,
 	 * in nanoseconds. 0 means 1 second. */
 	int64_t bind_timeout_ns;
@@ -385,6 +386,11 @@ pf_process *pf_process_find(const char *name);
  *   multiple of 8, at most PF_MAX_STACK_BYTES; for a variadic function,
  *   the bytes of its named parameters, or more to carry stack arguments
  *   its callers add.
+ *   In the i386 build every argument goes on the stack (cdecl): each at a
+ *   4-byte aligned offset taking its size rounded up to 4, after a 4-byte
+ *   hidden pointer when the result is a struct or union (or a _Complex
+ *   double or long double); STACK_BYTES is the whole argument size, a
+ *   multiple of 4 ("int f(int, int, int)" needs 12).
  *   Or PF_STACK_AUTO: pfipc works the count out from FN's prototype in the
  *   debug information (DWARF, read with libdw; in the program or in a
  *   shared library, with separate debug files found by build ID under
@@ -394,8 +400,11 @@ pf_process *pf_process_find(const char *name);
  *   the README's limitations). The work is done here, once, never on a
  *   call.
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
- *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
- *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
+ *   rdx, rcx, r8, r9, al, xmm0-7; on i386 eax, edx, ecx, for -mregparm
+ *   and fastcall callees) and those stack bytes, so any ordinary
+ *   signature works, variadic ones included. On i386 a callee that pops
+ *   its own arguments (a struct result's pointer, stdcall, fastcall) has
+ *   them popped for its caller too. Its rax, rdx, xmm0, xmm1 (and
  *   st0, or st0 and st1, when it returns a long double or a long double
  *   _Complex) go back to the caller. FN runs with an empty x87 stack and
  *   the thread running it keeps nothing on it afterwards.
@@ -419,7 +428,9 @@ pf_process *pf_process_find(const char *name);
 int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags);
 
 /* Where an argument lives in the System V x86-64 call: one of the six
- * integer registers, or an 8-byte word of the stack-argument area. */
+ * integer registers, or an 8-byte word of the stack-argument area. In the
+ * i386 build: eax, edx, ecx (0, 1, 2: -mregparm, fastcall), or a 4-byte
+ * word of the stack arguments. */
 #define PF_ARG_REG(n)   ((unsigned)(n))        /* 0 = rdi ... 5 = r9 */
 #define PF_ARG_STACK(w) (6u + (unsigned)(w))   /* w-th 8-byte word */
 
@@ -562,7 +573,9 @@ int pf_import_set_timeout(pf_import *imp, int64_t ns);
 /* Asynchronous calls                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* The return registers of a finished asynchronous call. */
+/* The return registers of a finished asynchronous call. In the i386
+ * build: eax and edx in rax and rdx; a float, double or long double
+ * result (st0) in st0, and converted in xmm0[0] and xmm0_float. */
 typedef struct pf_result {
 	uint64_t rax, rdx;        /* integers, pointers, small structs */
 	double xmm0[2], xmm1[2];  /* xmm0[0]: a double result */

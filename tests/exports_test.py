@@ -3,15 +3,17 @@
 interposed sigaction and signal, and nothing else; and each carries the
 symbol version lib/libpfipc.map gives it: a PFIPC_ node for the pf_
 functions, GLIBC_2.2.5 for sigaction and signal (without it, references from
-other libraries would bind to the C library's and skip pfipc's).
+other libraries would bind to the C library's and skip pfipc's); in the i386
+build GLIBC_2.0, glibc's oldest version there (third argument).
 
-usage: exports_test.py HEADER LIBRARY
+usage: exports_test.py HEADER LIBRARY [GLIBC_VERSION]
 """
 import re
 import subprocess
 import sys
 
-INTERPOSED = {"sigaction": "GLIBC_2.2.5", "signal": "GLIBC_2.2.5"}
+GLIBC_BASE = sys.argv[3] if len(sys.argv) > 3 else "GLIBC_2.2.5"
+INTERPOSED = {"sigaction": GLIBC_BASE, "signal": GLIBC_BASE}
 
 header, library = sys.argv[1], sys.argv[2]
 text = open(header).read()

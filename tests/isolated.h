@@ -52,7 +52,7 @@ static long test_os_pid(void)
 static int test_pid_init(void *arg)
 {
 	(void)arg;
-	return pf_export("isocheck.pid", (void *)test_os_pid, 0, 0);
+	return pf_export("isocheck.pid", (void *)test_os_pid, PF_STACK_AUTO, 0);
 }
 
 /* Does this run create processes as it says (in the isolated run, each in

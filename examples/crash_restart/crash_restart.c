@@ -2,7 +2,7 @@
  * kills only the server; the client gets EOWNERDEAD, is told of the death,
  * and the server comes back under its restart policy.
  *
- *   cc -O2 crash_restart.c $(pkg-config --cflags --libs pfipc) -o crash_restart
+ *   cc -O2 -g crash_restart.c $(pkg-config --cflags --libs pfipc) -o crash_restart
  */
 #include <pfipc.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@ static int parser_init(void *arg)
 {
 	(void)arg;
 	printf("[parser] starting, exporting parser.parse\n");
-	return pf_export("parser.parse", (void *)parse, 0, 0);
+	return pf_export("parser.parse", (void *)parse, PF_STACK_AUTO, 0);
 }
 
 static void on_death(pf_process *p, int why, void *arg)

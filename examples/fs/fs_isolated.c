@@ -34,7 +34,7 @@ static long fs_label(char *where)
 static int server_init(void *arg)
 {
 	int err = fs_server_init(arg);
-	return err ? err : pf_export("fs.label", (void *)fs_label, 0, 0);
+	return err ? err : pf_export("fs.label", (void *)fs_label, PF_STACK_AUTO, 0);
 }
 
 /* What the client keeps in its own memory. */

@@ -1,7 +1,7 @@
 /* hello: a client process calls two server processes, each through a
  * different call shape.
  *
- *   cc -O2 hello.c $(pkg-config --cflags --libs pfipc) -o hello
+ *   cc -O2 -g hello.c $(pkg-config --cflags --libs pfipc) -o hello
  */
 #include <pfipc.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@ static int console_print(const char *text)
 static int console_init(void *arg)
 {
 	(void)arg;
-	return pf_export("console.print", (void *)console_print, 0, 0);
+	return pf_export("console.print", (void *)console_print, PF_STACK_AUTO, 0);
 }
 
 /* ---- the "math" process ------------------------------------------------- */
@@ -30,7 +30,7 @@ static long math_add(long a, long b)
 static int math_init(void *arg)
 {
 	(void)arg;
-	return pf_export("math.add", (void *)math_add, 0, 0);
+	return pf_export("math.add", (void *)math_add, PF_STACK_AUTO, 0);
 }
 
 /* ---- the client (main) -------------------------------------------------- */

@@ -2,7 +2,7 @@
  * nested calls and a callback, an asynchronous call, a one-way call, a
  * timeout, a deadlock refused, a crash and a restart.
  *
- *   cc -O2 timeline.c $(pkg-config --cflags --libs pfipc) -o timeline
+ *   cc -O2 -g timeline.c $(pkg-config --cflags --libs pfipc) -o timeline
  *   PFIPC_TRACE=timeline.json ./timeline      # open it in ui.perfetto.dev
  *   python3 tools/pftrace_png.py timeline.json -o timeline.png
  *
@@ -43,8 +43,8 @@ static long disk_slow(void)
 static int disk_init(void *arg)
 {
 	(void)arg;
-	int rc = pf_export("disk.read", (void *)disk_read, 0, 0);
-	return rc ? rc : pf_export("disk.slow", (void *)disk_slow, 0, 0);
+	int rc = pf_export("disk.read", (void *)disk_read, PF_STACK_AUTO, 0);
+	return rc ? rc : pf_export("disk.slow", (void *)disk_slow, PF_STACK_AUTO, 0);
 }
 
 /* ---- log: one-way messages ---------------------------------------------- */
@@ -58,7 +58,7 @@ static void log_write(long code)
 static int log_init(void *arg)
 {
 	(void)arg;
-	return pf_export("log.write", (void *)log_write, 0, 0);
+	return pf_export("log.write", (void *)log_write, PF_STACK_AUTO, 0);
 }
 
 /* ---- fs: reads from disk, logs, tells its caller how far it got --------- */
@@ -89,8 +89,8 @@ static int fs_init(void *arg)
 {
 	(void)arg;
 	int rc;
-	if ((rc = pf_export("fs.read", (void *)fs_read, 0, 0)) ||
-	    (rc = pf_export("fs.reenter", (void *)fs_reenter, 0, 0)) ||
+	if ((rc = pf_export("fs.read", (void *)fs_read, PF_STACK_AUTO, 0)) ||
+	    (rc = pf_export("fs.reenter", (void *)fs_reenter, PF_STACK_AUTO, 0)) ||
 	    (rc = pf_import_create(&fs_disk, "disk.read", 0)) ||
 	    (rc = pf_import_create(&fs_log, "log.write", PF_IMPORT_ONEWAY)) ||
 	    (rc = pf_import_create(&fs_progress, "client.progress", 0)))
@@ -110,7 +110,7 @@ static long parse(long x)
 static int parser_init(void *arg)
 {
 	(void)arg;
-	return pf_export("parser.parse", (void *)parse, 0, 0);
+	return pf_export("parser.parse", (void *)parse, PF_STACK_AUTO, 0);
 }
 
 /* ---- the client --------------------------------------------------------- */
@@ -137,8 +137,8 @@ int main(void)
 	pf_process_options restart = { .restart = PF_RESTART_ALWAYS };
 	int rc;
 	if ((rc = pf_process_join_self(&client, "client")) ||
-	    (rc = pf_export("client.progress", (void *)client_progress, 0, 0)) ||
-	    (rc = pf_export("client.back", (void *)client_back, 0, 0)) ||
+	    (rc = pf_export("client.progress", (void *)client_progress, PF_STACK_AUTO, 0)) ||
+	    (rc = pf_export("client.back", (void *)client_back, PF_STACK_AUTO, 0)) ||
 	    (rc = pf_process_create(&disk, "disk", NULL, disk_init, NULL)) ||
 	    (rc = pf_process_create(&logp, "log", NULL, log_init, NULL)) ||
 	    (rc = pf_process_create(&fs, "fs", NULL, fs_init, NULL)) ||

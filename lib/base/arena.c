@@ -16,7 +16,11 @@
 #define TABLE_BYTES ((uintptr_t)LIMIT_IMPORTS * 8u)
 #define SLOT_BYTES  ((uintptr_t)LIMIT_PROCESSES * TABLE_BYTES)
 
-#define WINDOW_BYTES ((uintptr_t)LIMIT_PROCESSES * LIMIT_WINDOW_MAPS * ARENA_WINDOW_SPAN)
+/* 16 GiB: more than a 32-bit address space holds. The i386 build refuses
+ * windows (lib/entry/refused_i386.c) and never maps the area: there it is
+ * counted for one process, only so that the arithmetic stays in range. */
+#define WINDOW_PROCESSES (UINTPTR_MAX > 0xffffffffu ? LIMIT_PROCESSES : 1u)
+#define WINDOW_BYTES ((uintptr_t)WINDOW_PROCESSES * LIMIT_WINDOW_MAPS * ARENA_WINDOW_SPAN)
 
 /* Written once by arena_init (under pf_init's once), read by the handler. */
 static uintptr_t gate_base, slot_base, arena_end;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "base/window_io.h"
 #include "pf_limits.h"
-#include "x86_64/regs.h"
+#include "arch.h"
 
 struct pf_import;
 struct pf_process;

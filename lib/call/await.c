@@ -63,8 +63,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 	uint64_t ret = 0;
 	int err = m->pushed ? 0 : call_submit(t, m, &ret);
 	if (!err && (m->import->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY))) {
-		memset(out, 0, sizeof *out);
-		out->rax = ret;
+		call_result_ticket(out, ret);
 	} else if (!err) {
 		int64_t ns = timeout_of(t, m);
 		struct timespec deadline = ns ? deadline_after(ns) : (struct timespec){ 0, 0 };
@@ -80,8 +79,8 @@ void call_await(struct call_msg *m, struct call_result *out)
 			*out = m->result;
 		call_end_waiting(t, m);
 	}
-	if (err)
-		memset(out, 0, sizeof *out);   /* a failed call returns zeros */
+	if (err)   /* a failed call returns zeros */
+		call_result_failed(out, m->import->entry->callee_pops);
 	else
 		error_clear(&t->error);
 	trace_call_returned(t, m, err, ret);

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <string.h>
+#include "arch.h"
 #include "base/msg.h"
 #include "call/submit.h"
 #include "dispatch/dispatch.h"
@@ -9,7 +10,6 @@
 #include "dispatch/stack_room.h"
 #include "proc/thread.h"
 #include "trace/record.h"
-#include "x86_64/regs.h"
 
 /* Take T's next message and fill it with the register image in UC. Never
  * fails: a call nested too deep is recorded in the message and reported
@@ -35,42 +35,36 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	m->stack_args = (const uint8_t *)stack_args;
 	trace_call_entered(m, via);
 
-	const greg_t *g = uc->uc_mcontext.gregs;
-	m->regs.gpr[0] = (uint64_t)g[REG_RDI];
-	m->regs.gpr[1] = (uint64_t)g[REG_RSI];
-	m->regs.gpr[2] = (uint64_t)g[REG_RDX];
-	m->regs.gpr[3] = (uint64_t)g[REG_RCX];
-	m->regs.gpr[4] = (uint64_t)g[REG_R8];
-	m->regs.gpr[5] = (uint64_t)g[REG_R9];
-	m->regs.rax = (uint64_t)g[REG_RAX];
-	memcpy(m->regs.xmm, uc->uc_mcontext.fpregs->_xmm, sizeof m->regs.xmm);
+	arch_capture(&m->regs, uc);
 	return m;
 }
 
 
-/* The caller made no CALL and may keep live data below its rsp: the
- * trampoline's frame goes below the red zone, and says where to jump back
- * to and which rsp to restore (x86_64/abi.h). Entered like a function:
- * rsp = 8 mod 16. */
+/* The caller made no CALL and may keep live data below its stack pointer
+ * (x86-64's red zone): the trampoline's frame goes below that, and says
+ * where to jump back to and which stack pointer to restore (the
+ * architecture's abi.h). Entered like a function: the stack pointer one
+ * word below a multiple of 16. */
 static uintptr_t jump_frame_below(uintptr_t sp)
 {
-	return ((sp - RED_ZONE - JUMP_FRAME - 16) & ~(uintptr_t)15) + 8;
+	return ((sp - RED_ZONE - JUMP_FRAME - ARCH_STACK_ALIGN) & ~(uintptr_t)(ARCH_STACK_ALIGN - 1)) +
+	       ARCH_STACK_ALIGN - ARCH_WORD;
 }
 
 static void resume_by_jump(greg_t *g, uintptr_t frame, uintptr_t to, struct call_msg *m)
 {
-	((uint64_t *)frame)[JUMP_TO / 8] = to;
-	((uint64_t *)frame)[JUMP_RSP / 8] = (uint64_t)g[REG_RSP];
-	g[REG_RSP] = (greg_t)frame;
-	g[REG_RIP] = (greg_t)(uintptr_t)pf_x86_await_jump;
-	g[REG_RDI] = (greg_t)(uintptr_t)m;
+	((uintptr_t *)frame)[JUMP_TO / ARCH_WORD] = to;
+	((uintptr_t *)frame)[JUMP_SP / ARCH_WORD] = (uintptr_t)g[REG_SP];
+	g[REG_SP] = (greg_t)frame;
+	g[REG_PC] = (greg_t)(uintptr_t)arch_await_jump;
+	g[REG_MSG] = (greg_t)(uintptr_t)m;
 }
 
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		  uintptr_t stack_args, struct resume how, const char *via)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
-	uintptr_t sp = (uintptr_t)g[REG_RSP];
+	uintptr_t sp = (uintptr_t)g[REG_SP];
 	/* The await path runs on the caller's stack: with too little left,
 	 * it would overflow inside pfipc (in the handler itself, for the
 	 * push below). Refuse first; the entry makes it the caller's crash. */
@@ -87,11 +81,11 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		return 0;
 	}
 	if (how.push) {
-		sp -= 8;
-		*(uint64_t *)sp = how.push;
-		g[REG_RSP] = (greg_t)sp;
+		sp -= ARCH_WORD;
+		*(uintptr_t *)sp = how.push;
+		g[REG_SP] = (greg_t)sp;
 	}
-	g[REG_RIP] = (greg_t)(uintptr_t)pf_x86_await;
-	g[REG_RDI] = (greg_t)(uintptr_t)m;
+	g[REG_PC] = (greg_t)(uintptr_t)arch_await;
+	g[REG_MSG] = (greg_t)(uintptr_t)m;
 	return 0;
 }

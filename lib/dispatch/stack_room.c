@@ -4,7 +4,7 @@
 
 bool stack_no_room(const struct pf_thread *t, uintptr_t sp)
 {
-	if (!t->stack_hi || sp > t->stack_hi || sp + LIMIT_CALL_HEADROOM < t->stack_lo)
+	if (!t->stack_hi || sp > t->stack_hi || sp < t->stack_floor)
 		return false;
 	return sp < t->stack_lo + LIMIT_CALL_HEADROOM + 8;
 }

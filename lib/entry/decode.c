@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "arch.h"
 #include "entry/decode.h"
 
 struct decoder {
@@ -44,6 +45,7 @@ static void warm_up(struct decoder *dec)
 		{ 0xff, 0x10 },               /* call qword ptr [rax] */
 		{ 0xff, 0x20 },               /* jmp qword ptr [rax] */
 		{ 0x48, 0x8b, 0x10 },         /* mov rdx, qword ptr [rax] */
+		{ 0x8b, 0x10 },               /* mov edx, dword ptr [eax] (i386) */
 		{ 0x48, 0x83, 0x00, 0x01 },   /* add qword ptr [rax], 1 */
 		/* The window entries' kinds of instruction (window.c, port.c): */
 		{ 0xa0, 0, 0, 0, 0, 0, 0, 0, 0 }, /* movabs al, byte ptr [moffs] */
@@ -67,7 +69,7 @@ struct decoder *decoder_open(void)
 	struct decoder *dec = calloc(1, sizeof *dec);
 	if (!dec)
 		return NULL;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &dec->cs) != CS_ERR_OK) {
+	if (cs_open(CS_ARCH_X86, ARCH_CS_MODE, &dec->cs) != CS_ERR_OK) {
 		free(dec);
 		return NULL;
 	}
@@ -92,35 +94,23 @@ void decoder_close(struct decoder *dec)
 }
 
 /* Capstone register → index into mcontext gregs; -1 for anything that is not
- * a 64-bit general register. */
+ * a pointer-sized general register (the architecture's list: ARCH_GREGS). */
 static int greg_of(x86_reg r)
 {
+#define GREG_CASE(cs, greg) case cs: return greg;
 	switch (r) {
-	case X86_REG_RAX: return REG_RAX;
-	case X86_REG_RBX: return REG_RBX;
-	case X86_REG_RCX: return REG_RCX;
-	case X86_REG_RDX: return REG_RDX;
-	case X86_REG_RSI: return REG_RSI;
-	case X86_REG_RDI: return REG_RDI;
-	case X86_REG_RBP: return REG_RBP;
-	case X86_REG_RSP: return REG_RSP;
-	case X86_REG_R8:  return REG_R8;
-	case X86_REG_R9:  return REG_R9;
-	case X86_REG_R10: return REG_R10;
-	case X86_REG_R11: return REG_R11;
-	case X86_REG_R12: return REG_R12;
-	case X86_REG_R13: return REG_R13;
-	case X86_REG_R14: return REG_R14;
-	case X86_REG_R15: return REG_R15;
+	ARCH_GREGS(GREG_CASE)
 	default:          return -1;
 	}
+#undef GREG_CASE
 }
 
-/* Fill OUT's memory operand; false if it is not a plain 8-byte [mem] we can
- * evaluate (segment overrides, vector indexes, odd sizes are refused). */
+/* Fill OUT's memory operand; false if it is not a plain pointer-sized
+ * [mem] we can evaluate (segment overrides, vector indexes, odd sizes are
+ * refused). */
 static bool take_mem(const cs_x86_op *op, struct insn *out)
 {
-	if (op->type != X86_OP_MEM || op->size != 8)
+	if (op->type != X86_OP_MEM || op->size != ARCH_WORD)
 		return false;
 	if (op->mem.segment != X86_REG_INVALID)
 		return false;
@@ -193,12 +183,12 @@ static void classify(const cs_insn *ci, struct insn *out)
 		return;
 	}
 	if (ci->id == X86_INS_MOV && x->op_count == 2 &&
-	    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8) {
+	    x->operands[0].type == X86_OP_REG && x->operands[0].size == ARCH_WORD) {
 		if ((out->prefix = refused_prefix(ci, false)))
 			return;
 		int dest = greg_of(x->operands[0].reg);
-		/* Loading a gate into rsp is no call: refuse it. */
-		if (dest >= 0 && dest != REG_RSP && take_mem(&x->operands[1], out)) {
+		/* Loading a gate into the stack pointer is no call: refuse it. */
+		if (dest >= 0 && dest != REG_SP && take_mem(&x->operands[1], out)) {
 			out->kind = INSN_MOV_LOAD;
 			out->dest = (int8_t)dest;
 		}

@@ -19,7 +19,7 @@ void enter_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		entry_contain(t, "stack overflow (no room left for a call)");
 		return;
 	}
-	entry_refuse_as(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], &(struct refusal){
+	entry_refuse_as(t, (uintptr_t)uc->uc_mcontext.gregs[REG_PC], &(struct refusal){
 		.what = "overflowed its stack calling", .imp = imp, .owner = imp->owner,
 		.allowed = "a call needs stack left to wait on", .sig = sig });
 }
@@ -44,7 +44,7 @@ void enter_stub(const struct stub_place *pl, ucontext_t *uc, int sig)
 			.allowed = "only the entry of an import is a call", .sig = sig });
 		return;
 	}
-	enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ 0 }, sig,
+	enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, (struct resume){ 0 }, sig,
 		   pl->kind == STUB_TRAP ? "trap" : "ud2");
 }
 
@@ -71,6 +71,12 @@ void enter_numbered(const struct numbered *n, ucontext_t *uc)
 			.sig = n->sig });
 		return;
 	}
-	enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ .jump = n->resume },
-		   n->sig, n->via);
+	/* Where a callee may pop its own arguments (i386: a struct result's
+	 * pointer, stdcall), the caller of a stub must find them popped: it
+	 * goes back the way a call returns, to the stub's return address,
+	 * rather than on through the stub's own `ret`. */
+	struct resume how = { .jump = n->resume };
+	if (ARCH_CALLEE_POPS && pages_classify(n->site).inside)
+		how = (struct resume){ 0 };
+	enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, how, n->sig, n->via);
 }

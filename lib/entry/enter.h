@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <ucontext.h>
+#include "arch.h"
 #include "dispatch/dispatch.h"
 
 struct pf_import;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include "arch.h"
 #include "base/diag.h"
 #include "entry/entry.h"
 #include "entry/fault.h"
@@ -92,7 +93,7 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		/* si_code > 0: raised by the kernel for this instruction, not
 		 * sent. */
 		char what[96];
-		describe(what, sizeof what, sig, addr, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+		describe(what, sizeof what, sig, addr, (uintptr_t)uc->uc_mcontext.gregs[REG_PC]);
 		entry_contain(t, what);
 	} else {
 		entry_pass_on(sig, si, ucv);

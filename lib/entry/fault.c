@@ -41,7 +41,7 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 	if (pl.area == AREA_OUTSIDE)
 		return false;
 	greg_t *g = uc->uc_mcontext.gregs;
-	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	uintptr_t rip = (uintptr_t)g[REG_PC];
 	struct pf_thread *t = pf_current;
 	struct pf_process *owner = process_by_index(pl.process);
 	struct pf_import *imp = pl.area == AREA_OTHER ? NULL : import_at(owner, pl.slot);
@@ -60,7 +60,7 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		if (rip != addr)
 			entry_refuse(t, rip, addr, owner, imp, "read or wrote the gate of");
 		else
-			enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ 0 },
+			enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, (struct resume){ 0 },
 				   SIGSEGV, "gate");
 		return true;
 	}
@@ -78,14 +78,14 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 	switch (in.kind) {
 	case INSN_MOV_LOAD:
 		g[in.dest] = (greg_t)imp->gate;
-		g[REG_RIP] = (greg_t)(rip + in.len);
+		g[REG_PC] = (greg_t)(rip + in.len);
 		break;
 	case INSN_CALL_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], (struct resume){ .push = rip + in.len },
+		enter_call(t, imp, uc, (uintptr_t)g[REG_SP], (struct resume){ .push = rip + in.len },
 			   SIGSEGV, "slot");
 		break;
 	case INSN_JMP_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ 0 }, SIGSEGV,
+		enter_call(t, imp, uc, (uintptr_t)g[REG_SP] + ARCH_WORD, (struct resume){ 0 }, SIGSEGV,
 			   "slot");
 		break;
 	}

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "arch.h"
 #include "base/diag.h"
 #include "entry/forward.h"
 #include "entry/sud.h"
@@ -55,7 +56,7 @@ enum {
 
 /* The raw result of a 64-bit system call made through the C library
  * (which returns -1 and sets errno for the kernel's -4095..-1). */
-static long libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
+long forward_libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	int saved = errno;
 	long r = syscall(nr, a, b, c, d, e, f);
@@ -65,25 +66,7 @@ static long libc_syscall(long nr, long a, long b, long c, long d, long e, long f
 	return r;
 }
 
-/* The sixth argument goes in ebp, which the compiler may be using as the
- * frame pointer: it is kept in r12 meanwhile (no push: that would write
- * below rsp, where this function's own locals may live). */
-static long int80(long nr, long a, long b, long c, long d, long e, long f)
-{
-	long r;
-	sud_allow();
-	__asm__ volatile("mov %%rbp, %%r12\n\t"
-			 "mov %[f], %%rbp\n\t"
-			 "int $0x80\n\t"
-			 "mov %%r12, %%rbp"
-			 : "=a"(r)
-			 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), [f] "r"(f)
-			 : "r12", "memory", "cc");
-	sud_block();
-	return r;
-}
-
-static void say_cannot(const char *what)
+void forward_say_cannot(const char *what)
 {
 	struct pf_thread *t = pf_current;
 	char buf[256];
@@ -102,7 +85,7 @@ static void say_cannot(const char *what)
  * kernel checks the pointers: a call that blocks nothing more than the
  * handler already does (it blocks in the handler, which sigreturn undoes)
  * reads SET, and one that only asks writes OLDSET. */
-static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldset, long size)
+long forward_sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldset, long size)
 {
 	if (size != 8)
 		return -EINVAL;
@@ -110,7 +93,7 @@ static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldse
 	memcpy(&old, &uc->uc_sigmask, sizeof old);
 	mask = old;
 	if (set) {
-		long r = libc_syscall(SYS_rt_sigprocmask, SIG_BLOCK, set, 0, 8, 0, 0);
+		long r = forward_libc_syscall(SYS_rt_sigprocmask, SIG_BLOCK, set, 0, 8, 0, 0);
 		if (r)
 			return r;
 		uint64_t want;
@@ -127,7 +110,7 @@ static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldse
 		memcpy(&uc->uc_sigmask, &mask, sizeof mask);
 	}
 	if (oldset) {
-		long r = libc_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, oldset, 8, 0, 0);
+		long r = forward_libc_syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, oldset, 8, 0, 0);
 		if (r)
 			return r;
 		memcpy((void *)oldset, &old, sizeof old);
@@ -135,61 +118,43 @@ static long sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldse
 	return 0;
 }
 
-void forward_syscall(ucontext_t *uc)
-{
-	greg_t *g = uc->uc_mcontext.gregs;
-	long nr = (int)g[REG_RAX];   /* the kernel reads eax, as an int */
-	long a = g[REG_RDI], b = g[REG_RSI], c = g[REG_RDX];
-	long d = g[REG_R10], e = g[REG_R8], f = g[REG_R9];
-	switch (nr) {
-	case SYS_rt_sigreturn:
-		g[REG_RIP] = (greg_t)sud_restorer();
-		return;
-	case SYS_rt_sigprocmask:
-		g[REG_RAX] = sigprocmask_of_caller(uc, a, b, c, d);
-		return;
-	case SYS_vfork:
-		nr = SYS_fork;
-		break;
-	case SYS_clone3:
-		g[REG_RAX] = -ENOSYS;
-		return;
-	case SYS_clone:
-		if ((a & CLONE_VM) || b) {
-			say_cannot("a clone system call with a new stack or shared memory");
-			g[REG_RAX] = -ENOSYS;
-			return;
-		}
-		break;
-	}
-	g[REG_RAX] = libc_syscall(nr, a, b, c, d, e, f);
-}
-
 void forward_int80(ucontext_t *uc)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
-	long nr = (uint32_t)g[REG_RAX];
-	long a = (uint32_t)g[REG_RBX], b = (uint32_t)g[REG_RCX], c = (uint32_t)g[REG_RDX];
-	long d = (uint32_t)g[REG_RSI], e = (uint32_t)g[REG_RDI], f = (uint32_t)g[REG_RBP];
+	long nr = (uint32_t)g[REG_INT80_NR];
+	long a = (uint32_t)g[REG_INT80_ARG1], b = (uint32_t)g[REG_INT80_ARG2];
+	long c = (uint32_t)g[REG_INT80_ARG3], d = (uint32_t)g[REG_INT80_ARG4];
+	long e = (uint32_t)g[REG_INT80_ARG5], f = (uint32_t)g[REG_INT80_ARG6];
 	switch (nr) {
-	case I386_SIGRETURN:
-	case I386_RT_SIGRETURN:   /* no 32-bit signal frame exists here */
+	case I386_RT_SIGRETURN:
+		/* In a 32-bit process the frame is the caller's own: it is
+		 * unwound from the C library's restorer, where it is allowed.
+		 * A 64-bit process has no 32-bit signal frame. */
+		if (ARCH_INT80_NATIVE) {
+			g[REG_PC] = (greg_t)sud_restorer();
+			return;
+		}
+		g[REG_INT80_NR] = -ENOSYS;
+		return;
+	case I386_SIGRETURN:      /* pfipc's handlers are SA_SIGINFO: never theirs */
 	case I386_CLONE3:
-		g[REG_RAX] = -ENOSYS;
+		g[REG_INT80_NR] = -ENOSYS;
 		return;
 	case I386_RT_SIGPROCMASK:
-		g[REG_RAX] = sigprocmask_of_caller(uc, a, b, c, d);
+		g[REG_INT80_NR] = forward_sigprocmask_of_caller(uc, a, b, c, d);
 		return;
 	case I386_VFORK:
 		nr = I386_FORK;
 		break;
 	case I386_CLONE:
 		if ((a & CLONE_VM) || b) {
-			say_cannot("a 32-bit clone system call with a new stack or shared memory");
-			g[REG_RAX] = -ENOSYS;
+			forward_say_cannot("a 32-bit clone system call with a new stack or shared memory");
+			g[REG_INT80_NR] = -ENOSYS;
 			return;
 		}
 		break;
 	}
-	g[REG_RAX] = int80(nr, a, b, c, d, e, f);
+	sud_allow();
+	g[REG_INT80_NR] = arch_int80_syscall(nr, a, b, c, d, e, f);
+	sud_block();
 }

@@ -15,4 +15,12 @@ void forward_syscall(ucontext_t *uc);
  * ebp): the same. */
 void forward_int80(ucontext_t *uc);
 
+/* Shared by the two. The raw result of a native system call made through
+ * the C library (-errno, not -1). */
+long forward_libc_syscall(long nr, long a, long b, long c, long d, long e, long f);
+/* rt_sigprocmask(how, set, oldset, size) on the caller's saved mask in UC. */
+long forward_sigprocmask_of_caller(ucontext_t *uc, long how, long set, long oldset, long size);
+/* One line on stderr: WHAT cannot be forwarded and fails with ENOSYS. */
+void forward_say_cannot(const char *what);
+
 #endif

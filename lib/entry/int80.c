@@ -4,7 +4,11 @@
  * number register, so al travels in r11 (pages.h). The arguments are the
  * System V ones (rdi, rsi, rdx, rcx, r8, r9: the callee is 64-bit code),
  * not the i386 system-call registers; an ordinary 32-bit system call
- * (numbers below pfipc's) is forwarded with its own. */
+ * (numbers below pfipc's) is forwarded with its own.
+ *
+ * In the i386 build int $0x80 is the kernel's own gate, caught the same
+ * way with EIP past the int; the arguments are the cdecl ones, on the
+ * stack above the stub's return address. */
 #include <linux/audit.h>
 #include "base/callnr.h"
 #include "entry/enter.h"
@@ -20,14 +24,14 @@ bool int80_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 	if (si->si_code != SYS_USER_DISPATCH || si->si_arch != AUDIT_ARCH_I386)
 		return false;
 	greg_t *g = uc->uc_mcontext.gregs;
-	uint32_t nr = (uint32_t)g[REG_RAX];
+	uint32_t nr = (uint32_t)g[REG_NR];
 	unsigned process, slot;
 	if (!callnr_split(nr, &process, &slot)) {
 		forward_int80(uc);
 		return true;
 	}
-	uintptr_t rip = (uintptr_t)g[REG_RIP];
-	g[REG_RAX] = g[REG_R11] & 0xff;
+	uintptr_t rip = (uintptr_t)g[REG_PC];
+	arch_int80_args(g);
 	enter_numbered(&(struct numbered){ .nr = nr, .site = rip - 2, .resume = rip,
 					   .sig = sig, .how = "int $0x80",
 					   .via = "int80" }, uc);

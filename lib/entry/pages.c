@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "arch.h"
 #include "base/callnr.h"
 #include "entry/pages.h"
 #include "pf_limits.h"
@@ -112,11 +113,10 @@ static void write_stub(uint8_t *s, enum stub_kind kind, uint32_t nr, unsigned ve
 	static const uint8_t ud2[] = { 0x0f, 0x0b };
 	static const uint8_t mov_rcx_r10[] = { 0x49, 0x89, 0xca };
 	static const uint8_t syscall[] = { 0x0f, 0x05 };
-	static const uint8_t al_to_r11[] = {
-		0x44, 0x0f, 0xb6, 0xd8,                     /* movzbl %al,%r11d */
-		0x41, 0x81, 0xcb, 0x00, 0x01, 0x00, 0x00,   /* or $0x100,%r11d */
-	};
-	static const uint8_t int80[] = { 0xcd, 0x80 };
+	/* The architecture's bytes before and after the number. */
+	static const uint8_t int_head[] = ARCH_STUB_INT_HEAD;
+	static const uint8_t int80_head[] = ARCH_STUB_INT80_HEAD;
+	static const uint8_t int80_tail[] = ARCH_STUB_INT80_TAIL;
 	uint8_t *p = s;
 	memset(s, INT3, STUB_STRIDE);
 	switch (kind) {
@@ -126,7 +126,8 @@ static void write_stub(uint8_t *s, enum stub_kind kind, uint32_t nr, unsigned ve
 		p = put(p, ud2, sizeof ud2);
 		break;
 	case STUB_INT:
-		p = put_number_in_rax(p, nr);
+		p = put(p, int_head, sizeof int_head);
+		p = put32(p, nr);
 		*p++ = 0xcd;                  /* int $vector */
 		*p++ = (uint8_t)vector;
 		*p++ = 0xc3;                  /* ret */
@@ -138,11 +139,9 @@ static void write_stub(uint8_t *s, enum stub_kind kind, uint32_t nr, unsigned ve
 		p = put_check_and_return(p);
 		break;
 	case STUB_INT80:
-		p = put(p, al_to_r11, sizeof al_to_r11);
-		*p++ = 0xb8;                  /* mov $nr,%eax */
+		p = put(p, int80_head, sizeof int80_head);
 		p = put32(p, nr);
-		p = put(p, int80, sizeof int80);
-		p = put_check_and_return(p);
+		p = put(p, int80_tail, sizeof int80_tail);
 		break;
 	default:
 		break;

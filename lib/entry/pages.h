@@ -10,6 +10,14 @@
  *   int80    movzbl %al,%r11d; or $0x100,%r11d; mov $nr,%eax; int $0x80;
  *            test %r11,%r11; jnz 1f; ret; 1: ud2
  *
+ * and in the i386 build (no syscall stubs: the syscall entry is refused;
+ * eax carries the number, so it carries no argument; a dispatched call
+ * returns straight to the stub's caller, popping what the callee popped,
+ * so an int80 stub that goes on past its int $0x80 was run by the kernel):
+ *
+ *   int      mov $nr,%eax; int $V; ret
+ *   int80    mov $nr,%eax; int $0x80; ud2
+ *
  * The numbered stubs carry al (vector registers used, for a variadic
  * callee) next to the number: in bits 32..39 of rax, or in r11 for
  * int $0x80, whose entry keeps only eax. A dispatched call comes back with
@@ -39,9 +47,9 @@ enum stub_kind {
 };
 
 #define STUB_STRIDE        32u  /* bytes between two stubs */
-#define STUB_INT_AT        10u  /* int stub: the int $V */
 #define STUB_SYSCALL_MARK  21u  /* syscall stub: the ud2 an undispatched call reaches */
-#define STUB_INT80_MARK    24u  /* int80 stub: the same */
+/* int80 stub: the same (ARCH_STUB_INT80_MARK: the stub's bytes are the
+ * architecture's, lib/<arch>/context.h). */
 
 struct stub_place {
 	bool inside;           /* in an entry page at all */

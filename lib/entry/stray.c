@@ -1,3 +1,4 @@
+#include "arch.h"
 #include "base/diag.h"
 #include "entry/pages.h"
 #include "entry/report.h"
@@ -26,12 +27,12 @@ static struct stub_place place_of(int sig, const siginfo_t *si, uintptr_t rip, u
 static bool undispatched(const struct stub_place *pl)
 {
 	return (pl->kind == STUB_SYSCALL && pl->offset == STUB_SYSCALL_MARK) ||
-	       (pl->kind == STUB_INT80 && pl->offset == STUB_INT80_MARK);
+	       (pl->kind == STUB_INT80 && pl->offset == ARCH_STUB_INT80_MARK);
 }
 
 bool stray_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 {
-	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP], where = 0;
+	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_PC], where = 0;
 	struct stub_place pl = place_of(sig, si, rip, &where);
 	if (!pl.inside)
 		return false;

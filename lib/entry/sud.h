@@ -38,6 +38,10 @@ void sud_thread_leave(void);
 void sud_allow(void);
 void sud_block(void);
 
+/* A system call made at ADDR is dispatched (ADDR is outside the allowed
+ * range). Valid once sud_enable has succeeded. */
+bool sud_dispatches(uintptr_t addr);
+
 /* The C library's signal restorer (mov $15,%rax; syscall): an
  * rt_sigreturn made there is allowed. */
 uintptr_t sud_restorer(void);

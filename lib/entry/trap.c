@@ -11,7 +11,7 @@ bool trap_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 {
 	if (si->si_code != SI_KERNEL && si->si_code != TRAP_BRKPT)   /* Linux; valgrind */
 		return false;
-	struct stub_place pl = pages_classify((uintptr_t)uc->uc_mcontext.gregs[REG_RIP] - 1);
+	struct stub_place pl = pages_classify((uintptr_t)uc->uc_mcontext.gregs[REG_PC] - 1);
 	if (!pl.inside || pl.kind != STUB_TRAP || pl.offset != 0)
 		return false;
 	enter_stub(&pl, uc, sig);

@@ -9,7 +9,7 @@ bool ud2_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 {
 	if (si->si_code <= 0)   /* sent, not raised by an instruction */
 		return false;
-	struct stub_place pl = pages_classify((uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+	struct stub_place pl = pages_classify((uintptr_t)uc->uc_mcontext.gregs[REG_PC]);
 	if (!pl.inside || pl.kind != STUB_UD2 || pl.offset != 0)
 		return false;
 	enter_stub(&pl, uc, sig);

@@ -30,17 +30,17 @@ bool vector_entry(int sig, const siginfo_t *si, ucontext_t *uc)
 	if (!raised_by_int(sig, si))
 		return false;
 	greg_t *g = uc->uc_mcontext.gregs;
-	uintptr_t rip = (uintptr_t)g[REG_RIP];
+	uintptr_t rip = (uintptr_t)g[REG_PC];
 	if (arena_classify(rip).area != AREA_OUTSIDE)   /* never read the arena */
 		return false;
 	const volatile uint8_t *insn = (const volatile uint8_t *)rip;
 	if (insn[0] != 0xcd || insn[1] != pages_int_vector())
 		return false;
 	unsigned process, slot;
-	uint32_t nr = (uint32_t)g[REG_RAX];
+	uint32_t nr = (uint32_t)g[REG_NR];
 	if (!callnr_split(nr, &process, &slot))
 		return false;   /* not one of ours: the program's own use of it */
-	g[REG_RAX] = (greg_t)(((uint64_t)g[REG_RAX] >> 32) & 0xff);
+	arch_int_args(g);
 	char how[] = "int $0x??";
 	static const char hex[] = "0123456789abcdef";
 	how[7] = hex[insn[1] >> 4];

@@ -12,9 +12,10 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 	if (!t || (flags & EXPORT_WINDOW))
 		return -EINVAL;
 	char msg[LIMIT_ERROR_MESSAGE];
-	int rc = stack_bytes_for_export(name, fn, &stack_bytes, flags, msg, sizeof msg);
+	unsigned pops;
+	int rc = stack_bytes_for_export(name, fn, &stack_bytes, &pops, flags, msg, sizeof msg);
 	if (!rc)
-		rc = registry_export(t->self, name, fn, stack_bytes,
+		rc = registry_export(t->self, name, fn, stack_bytes, pops,
 				     flags & ~PF_EXPORT_STACK_AS_DECLARED, bufs, nbufs,
 				     msg, sizeof msg);
 	if (rc)

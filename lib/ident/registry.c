@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "base/shared.h"
+#include "arch.h"
 #include "ident/registry.h"
 #include "proc/process.h"
 
@@ -118,7 +119,7 @@ static bool bufs_valid(const pf_buffer_param *bufs, unsigned nbufs,
 {
 	if (nbufs > PF_MAX_BUFFER_PARAMS || (nbufs && !bufs))
 		return false;
-	unsigned limit = PF_ARG_STACK(stack_bytes / 8);
+	unsigned limit = PF_ARG_STACK(stack_bytes / ARCH_WORD);
 	for (unsigned i = 0; i < nbufs; i++) {
 		const pf_buffer_param *b = &bufs[i];
 		if (b->ptr_arg >= limit || b->len_arg >= limit ||
@@ -147,9 +148,9 @@ static bool bad_export(const char *name, void *fn, size_t stack_bytes, unsigned 
 		snprintf(why, cap, "pf_export: %s: flags %#x: known are PF_EXPORT_REENTRANT, "
 			 "PF_EXPORT_MIGRATE, PF_EXPORT_PRIVATE, PF_EXPORT_STACK_AS_DECLARED",
 			 name, flags);
-	else if (stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES)
-		snprintf(why, cap, "pf_export: %s: %zu stack bytes: a multiple of 8 up to %u",
-			 name, stack_bytes, PF_MAX_STACK_BYTES);
+	else if (stack_bytes % ARCH_WORD || stack_bytes > PF_MAX_STACK_BYTES)
+		snprintf(why, cap, "pf_export: %s: %zu stack bytes: a multiple of %u up to %u",
+			 name, stack_bytes, ARCH_WORD, PF_MAX_STACK_BYTES);
 	else if (!bufs_valid(bufs, nbufs, stack_bytes))
 		snprintf(why, cap, "pf_export: %s: the buffer description is not valid (at most "
 			 "%u, each naming two different arguments within the stack bytes, a "
@@ -160,7 +161,7 @@ static bool bad_export(const char *name, void *fn, size_t stack_bytes, unsigned 
 }
 
 int registry_export(struct pf_process *p, const char *name, void *fn,
-		    size_t stack_bytes, unsigned flags,
+		    size_t stack_bytes, unsigned callee_pops, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap)
 {
 	if (!p || bad_export(name, fn, stack_bytes, flags, bufs, nbufs, why, whycap))
@@ -176,6 +177,7 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 	if (!rc) {
 		e->fn = fn;
 		e->stack_bytes = (unsigned)stack_bytes;
+		e->callee_pops = callee_pops;
 		e->flags = flags;
 		e->nbufs = nbufs;
 		if (nbufs)

@@ -26,6 +26,10 @@ struct export_entry {
 	struct pf_process *_Atomic last_owner;  /* who served it last */
 	void *fn;
 	unsigned stack_bytes;
+	/* Bytes of its arguments the function pops itself (i386: the hidden
+	 * pointer of a struct result; 0 on x86-64), as the debug information
+	 * says: what the caller of a failed call is given back popped. */
+	unsigned callee_pops;
 	unsigned flags;
 	unsigned nbufs;
 	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
@@ -45,11 +49,12 @@ struct export_entry *registry_at(unsigned i);
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);
 
-/* P exports NAME (FN is NULL for an EXPORT_WINDOW entry). 0, or -EINVAL,
+/* P exports NAME (FN is NULL for an EXPORT_WINDOW entry), whose function
+ * pops CALLEE_POPS bytes of its arguments itself. 0, or -EINVAL,
  * -EEXIST, -ENOSPC with a sentence in WHY (WHYCAP bytes) naming what is
  * wrong: for -EEXIST, the process that has the name or its namespace. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
-		    size_t stack_bytes, unsigned flags,
+		    size_t stack_bytes, unsigned callee_pops, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap);
 
 /* The entry for NAME; with CREATE, an unbound one is made if none exists

@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "arch.h"
 #include "pfipc.h"
+#include "cdecl_class.h"
 #include "debug_info.h"
 #include "dwarf_type.h"
 #include "stack_bytes.h"
@@ -19,6 +21,9 @@
 #define SSE_REGS 8u
 
 struct layout {
+	bool cdecl;              /* the i386 rule (cdecl_class.h), not System
+				    V x86-64's */
+	unsigned callee_pops;    /* i386: bytes the callee pops (ret $4) */
 	int clang_major;
 	unsigned ints, sses;     /* registers taken so far */
 	unsigned phantom_ints;   /* clang before 20: integer registers its
@@ -44,7 +49,7 @@ static void put_on_stack(struct layout *l, unsigned align, unsigned size,
 			 const char *name, Dwarf_Die *type)
 {
 	unsigned start = round_up(l->bytes, align);
-	l->bytes = start + round_up(size, 8);
+	l->bytes = start + round_up(size, ARCH_WORD);
 	l->on_stack++;
 	l->last_start = start;
 	l->last_align = align;
@@ -180,6 +185,19 @@ static int lay_out_parameters(struct layout *l, const struct debug_fn *fn,
 				 "in the debug information", name, fn->name);
 			return -ENOTSUP;
 		}
+		if (l->cdecl) {
+			struct cdecl_type c;
+			if (cdecl_classify(&type, false, &c, reason, sizeof reason) != 0) {
+				char declared[64];
+				dtype_name(&type, declared, sizeof declared);
+				snprintf(l->why, l->whycap, "parameter '%s' (%s) of %s: %s",
+					 name, declared, fn->name, reason);
+				return -ENOTSUP;
+			}
+			if (c.size)
+				put_on_stack(l, 4, (unsigned)c.size, name, &type);
+			continue;
+		}
 		struct sysv_type t;
 		if (sysv_classify(&type, false, l->clang_major, &t, reason,
 				  sizeof reason) != 0) {
@@ -222,7 +240,20 @@ static int lay_out(const struct debug_fn *fn, void *arg)
 	l->clang_major = fn->clang_major;
 
 	Dwarf_Die ret;
-	if (dwarf_attr_integrate(&decl, DW_AT_type, &attr) &&
+	if (l->cdecl && dwarf_attr_integrate(&decl, DW_AT_type, &attr) &&
+	    dwarf_formref_die(&attr, &ret)) {
+		struct cdecl_type c;
+		char reason[160];
+		if (cdecl_classify(&ret, true, &c, reason, sizeof reason) != 0) {
+			snprintf(l->why, l->whycap, "the return type of %s: %s",
+				 fn->name, reason);
+			return -ENOTSUP;
+		}
+		if (c.memory) {   /* the hidden pointer, first, popped by the callee */
+			put_on_stack(l, 4, 4, "(where the result goes)", &ret);
+			l->callee_pops = 4;
+		}
+	} else if (dwarf_attr_integrate(&decl, DW_AT_type, &attr) &&
 	    dwarf_formref_die(&attr, &ret)) {
 		struct sysv_type t;
 		char reason[160];
@@ -246,6 +277,7 @@ static int compute(const void *fn, struct layout *l)
 	memset(l, 0, sizeof *l);
 	l->why = why;
 	l->whycap = cap;
+	l->cdecl = ARCH_WORD == 4;
 	return debug_info_visit(fn, lay_out, l, why, cap);
 }
 
@@ -275,8 +307,9 @@ int stack_bytes_of(const void *fn, unsigned *out, char *why, size_t whycap)
 }
 
 int stack_bytes_for_export(const char *name, const void *fn, size_t *stack_bytes,
-			   unsigned flags, char *msg, size_t msgcap)
+			   unsigned *callee_pops, unsigned flags, char *msg, size_t msgcap)
 {
+	*callee_pops = 0;
 	if (!fn)
 		return 0;   /* the registry refuses it */
 	if (*stack_bytes != PF_STACK_AUTO && (flags & PF_EXPORT_STACK_AS_DECLARED))
@@ -302,10 +335,12 @@ int stack_bytes_for_export(const char *name, const void *fn, size_t *stack_bytes
 			return -EINVAL;
 		}
 		*stack_bytes = l.bytes;
+		*callee_pops = l.callee_pops;
 		return 0;
 	}
 	if (rc)
 		return 0;   /* nothing to check it against: taken on trust */
+	*callee_pops = l.callee_pops;
 	size_t declared = *stack_bytes;
 	if (declared == l.bytes || (l.variadic && declared > l.bytes))
 		return 0;

@@ -16,14 +16,19 @@
  * type cannot be classified (WHY names the parameter and the type). */
 int stack_bytes_of(const void *fn, unsigned *out, char *why, size_t whycap);
 
-/* What pf_export does with the STACK_BYTES it was given for FN, exported as
+/* (In the i386 build the rule is cdecl's, ident/cdecl_class.h: every
+ * argument on the stack, each rounded up to 4.)
+ *
+ * What pf_export does with the STACK_BYTES it was given for FN, exported as
  * NAME with FLAGS: PF_STACK_AUTO becomes the computed count; a declared
  * count is checked against it when the debug information allows (a
  * variadic function may declare more, for the stack arguments its callers
  * add), unless FLAGS has PF_EXPORT_STACK_AS_DECLARED. 0, or -EINVAL with
  * MSG (MSGCAP bytes) naming the function and both counts, or saying why
- * none could be worked out. */
+ * none could be worked out. *CALLEE_POPS is what the debug information
+ * says FN pops of its arguments itself (i386: 4 for a result returned in
+ * memory), 0 when it says nothing. */
 int stack_bytes_for_export(const char *name, const void *fn, size_t *stack_bytes,
-			   unsigned flags, char *msg, size_t msgcap);
+			   unsigned *callee_pops, unsigned flags, char *msg, size_t msgcap);
 
 #endif

@@ -62,7 +62,7 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 		r->ops = w->ops;
 		r->ctx = w->ctx;
 		/* Published by the export's release of its owner. */
-		rc = registry_export(p, name, NULL, 0, flags | EXPORT_WINDOW, NULL, 0, why, whycap);
+		rc = registry_export(p, name, NULL, 0, 0, flags | EXPORT_WINDOW, NULL, 0, why, whycap);
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;

@@ -1,6 +1,7 @@
 /* Handing out the entries of an import, and switching them on: the
  * control side of the entry layer (the signal side is lib/entry/). */
 #include <errno.h>
+#include "arch.h"
 #include "entry/pages.h"
 #include "entry/sud.h"
 #include "entry/vector.h"
@@ -17,6 +18,8 @@ int pf_entry_enable(unsigned kind)
 {
 	if (kind > PF_ENTRY_INT80)
 		return -EINVAL;
+	if (kind == PF_ENTRY_SYSCALL && !ARCH_SYSCALL_ENTRY)
+		return -EOPNOTSUPP;   /* i386: no `syscall` gate (arch.h) */
 	int rc = pf_init();
 	if (rc)
 		return rc;
@@ -38,6 +41,12 @@ int pf_import_entry(const pf_import *imp, unsigned kind, void **out)
 		rc = pages_prepare(stub_of[kind], imp->owner->index);
 	if (rc)
 		return rc;
+	/* The stubs must lie where Syscall User Dispatch catches their
+	 * system call: outside the C library (and, on i386, the libraries up
+	 * to the vDSO: entry/sud.c). */
+	if ((kind == PF_ENTRY_SYSCALL || kind == PF_ENTRY_INT80) &&
+	    !sud_dispatches(pages_stub(stub_of[kind], imp->owner->index, imp->slot)))
+		return -EOPNOTSUPP;
 	*out = (void *)pages_stub(stub_of[kind], imp->owner->index, imp->slot);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include "arch.h"
 #include "base/arena.h"
 #include "entry/emulate.h"
 #include "ident/import.h"
@@ -91,6 +92,9 @@ static int mapper(struct pf_thread **t)
 	*t = pf_current;
 	if (!*t)
 		return -EINVAL;
+	if (!ARCH_WINDOWS)
+		return error_set(&(*t)->error, -EOPNOTSUPP, "windows and ports are not "
+				 "supported in the i386 build (the access emulator is x86-64's)");
 	pthread_once(&emulator_once, emulator_init);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/shared.h"
+#include "pf_limits.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 
@@ -101,13 +102,19 @@ static void find_stack(struct pf_thread *t)
 	pthread_attr_t a;
 	void *addr;
 	size_t size, guard = 0;
-	t->stack_lo = t->stack_hi = 0;
+	t->stack_lo = t->stack_hi = t->stack_floor = 0;
 	if (pthread_getattr_np(pthread_self(), &a) != 0)
 		return;
 	if (pthread_attr_getstack(&a, &addr, &size) == 0) {
 		pthread_attr_getguardsize(&a, &guard);
 		t->stack_lo = (uintptr_t)addr + guard;
 		t->stack_hi = (uintptr_t)addr + size;
+		/* Below a guard lies someone else's memory (another thread's
+		 * stack, a mapping of the program's). The main thread has no
+		 * guard of glibc's, only the kernel's gap: a stack pointer
+		 * that jumped a little way into it is still this stack's. */
+		t->stack_floor = guard ? (uintptr_t)addr
+				       : (uintptr_t)addr - LIMIT_CALL_HEADROOM;
 	}
 	pthread_attr_destroy(&a);
 }

@@ -29,6 +29,8 @@ struct pf_thread {
 	pid_t tid;
 	uintptr_t stack_lo, stack_hi; /* its stack's usable range (0, 0 if
 					 unknown) */
+	uintptr_t stack_floor;        /* the lowest address still its stack's:
+					 the guard's first byte */
 
 	/* Identity: whose code runs now (pf_self) and who called it
 	 * (pf_caller); the serving layer switches both around each call. */

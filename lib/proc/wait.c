@@ -110,7 +110,7 @@ void wake_group_reset(struct wake_group *g)
 	for (unsigned i = 0; i < LIMIT_PROCESS_THREADS; i++)
 		atomic_store(&g->members[i], NULL);
 	atomic_store(&g->idle_mask, 0);
-	atomic_store(&g->spinning, 0);
+	atomic_store(&g->spin_mask, 0);
 }
 
 static uint32_t clamp_budget(uint64_t ns)
@@ -158,11 +158,12 @@ bool wait_until(struct waiter *w, wait_ready_fn ready, void *ctx,
 	uint64_t start = spins ? __builtin_ia32_rdtsc() : 0;
 	uint32_t budget = budget_of(w);
 	if (spins) {
+		uint64_t bit = 1ull << w->index;
 		if (serve)
-			atomic_fetch_add(&serve->spinning, 1);
+			atomic_fetch_or(&serve->spin_mask, bit);
 		bool got = spin(ready, ctx, start, budget);
 		if (serve)
-			atomic_fetch_sub(&serve->spinning, 1);
+			atomic_fetch_and(&serve->spin_mask, ~bit);
 		if (got) {
 			atomic_store_explicit(&w->spin_budget, clamp_budget(2ull * budget),
 					      memory_order_relaxed);
@@ -205,24 +206,33 @@ void waiter_notify(struct waiter *w)
 		futex_wake(&w->wake);
 }
 
+/* Take one member out of MASK (clear its bit); its index, or -1. */
+static int claim_member(_Atomic uint64_t *mask)
+{
+	uint64_t m = atomic_load(mask);
+	while (m) {
+		uint64_t bit = m & -m;
+		if (atomic_compare_exchange_weak(mask, &m, m & ~bit))
+			return __builtin_ctzll(bit);
+	}
+	return -1;
+}
+
 void wake_group_notify_idle(struct wake_group *g)
 {
-	/* A member that is spinning will find the work: no syscall. (One
-	 * that stops spinning rechecks before it sleeps.) Else claim the idle
-	 * member we wake (clear its bit ourselves): two calls queued back to
-	 * back must wake two threads, not the same one twice. */
+	/* A spinning member will find the work: no syscall. But it takes one
+	 * piece of work, so claim it (clear its bit): two calls queued back
+	 * to back must reach two threads, not the same spinner twice while
+	 * an idle member sleeps on. Else claim the idle member we wake. A
+	 * member that stops spinning unclaimed rechecks before it sleeps. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load(&g->spinning))
+	if (claim_member(&g->spin_mask) >= 0)
 		return;
-	uint64_t idle = atomic_load(&g->idle_mask);
-	while (idle) {
-		uint64_t bit = idle & -idle;
-		if (atomic_compare_exchange_weak(&g->idle_mask, &idle, idle & ~bit)) {
-			struct waiter *w = atomic_load(&g->members[__builtin_ctzll(bit)]);
-			if (w)
-				waiter_notify(w);
-			return;
-		}
+	int i = claim_member(&g->idle_mask);
+	if (i >= 0) {
+		struct waiter *w = atomic_load(&g->members[i]);
+		if (w)
+			waiter_notify(w);
 	}
 }
 

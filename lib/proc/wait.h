@@ -26,8 +26,10 @@ struct waiter {
 struct wake_group {
 	struct waiter *_Atomic members[LIMIT_PROCESS_THREADS];
 	_Atomic uint64_t idle_mask;   /* members asleep waiting for work */
-	_Atomic unsigned spinning;    /* members polling for work right now:
-					 new work needs no wake-up */
+	_Atomic uint64_t spin_mask;   /* members polling for work right now
+					 and not yet claimed by new work:
+					 each absorbs one piece of work
+					 without a wake-up */
 };
 
 typedef bool (*wait_ready_fn)(void *ctx);
@@ -49,7 +51,7 @@ bool wait_until(struct waiter *w, wait_ready_fn ready, void *ctx,
 /* Tell W that what it waits for may have happened (after making it true). */
 void waiter_notify(struct waiter *w);
 
-/* New work for G: wake one idle member, unless one is spinning. */
+/* New work for G: claim one spinning member, or else wake one idle one. */
 void wake_group_notify_idle(struct wake_group *g);
 /* Wake every member of G (a result any of them may be waiting for). */
 void wake_group_notify_all(struct wake_group *g);

@@ -5,14 +5,17 @@
 #include "proc/space.h"
 #include "sched/copies.h"
 
-/* The 8-byte word holding argument LOC (PF_ARG_REG / PF_ARG_STACK), or NULL
- * when it lies past the stack bytes the call carries. */
-static uint64_t *arg_word(struct call_regs *regs, unsigned loc)
+/* The word holding argument LOC (PF_ARG_REG / PF_ARG_STACK: 8 bytes on
+ * x86-64, 4 on i386), or NULL when it names no register of the image or
+ * lies past the stack bytes the call carries. */
+static arg_word *arg_word_at(struct call_regs *regs, unsigned loc)
 {
-	if (loc < 6)
+	if (loc < ARG_REGS)
 		return &regs->gpr[loc];
-	size_t off = (size_t)(loc - 6) * 8;
-	return off + 8 <= regs->stack_len ? (uint64_t *)(regs->stack + off) : NULL;
+	if (loc < 6)
+		return NULL;
+	size_t off = (size_t)(loc - 6) * sizeof(arg_word);
+	return off + sizeof(arg_word) <= regs->stack_len ? (arg_word *)(regs->stack + off) : NULL;
 }
 
 void buffers_release(struct buffer_copies *c)
@@ -28,8 +31,8 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 	c->n = 0;
 	for (unsigned i = 0; i < e->nbufs; i++) {
 		const pf_buffer_param *b = &e->bufs[i];
-		uint64_t *ptr = arg_word(regs, b->ptr_arg);
-		uint64_t *lenw = arg_word(regs, b->len_arg);
+		arg_word *ptr = arg_word_at(regs, b->ptr_arg);
+		arg_word *lenw = arg_word_at(regs, b->len_arg);
 		if (!ptr || !lenw) {
 			buffers_release(c);
 			return -EINVAL;
@@ -67,7 +70,7 @@ int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
 		c->buf[c->n].len = len;
 		c->buf[c->n].dir = b->dir;
 		c->n++;
-		*ptr = (uint64_t)(uintptr_t)copy;
+		*ptr = (arg_word)(uintptr_t)copy;
 	}
 	return 0;
 }

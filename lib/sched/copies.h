@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
-#include "x86_64/regs.h"
+#include "arch.h"
 
 struct export_entry;
 

@@ -16,7 +16,7 @@
 #include "sched/turns.h"
 #include "sched/window_serve.h"
 #include "trace/record.h"
-#include "x86_64/regs.h"
+#include "arch.h"
 
 /* Back from the fault handler after a crash inside an export: the crash
  * signals are still blocked (we left the handler by longjmp, not
@@ -115,7 +115,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 		if (!err && (m->flags & EXPORT_WINDOW)) {
 			err = window_serve(m);   /* an access, not a call */
 		} else if (!err) {
-			pf_x86_invoke(m->fn, &m->regs, &m->result);
+			arch_invoke(m->fn, &m->regs, &m->result);
 			err = copy_back(m, &f.copies);
 		}
 	} else {

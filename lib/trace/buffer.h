@@ -38,8 +38,12 @@ struct trace_rec {
 	uint64_t id;         /* the call's id, which is also its flow's; 0: none */
 	uint64_t aux;        /* SERVE: when it was queued (0: never);
 				SUBMIT, COLLECT: the ticket */
-	const char *name;    /* the export's name (entries are never freed) */
-	const char *via;     /* the entry the call came in by, or NULL */
+	/* Each pointer takes 8 bytes in both builds (the unions), so that a
+	 * record is 64 bytes on i386 too. */
+	union { const char *name; uint64_t name_slot_; }; /* the export's name
+					   (entries are never freed) */
+	union { const char *via; uint64_t via_slot_; };   /* the entry the call
+					   came in by, or NULL */
 	uint8_t kind;        /* enum trace_kind */
 	uint8_t call_kind;   /* enum msg_kind */
 	uint8_t flags;       /* TRF_* */

@@ -38,6 +38,7 @@
 #define JUMP_TO         0
 #define JUMP_RSP        8
 #define JUMP_FRAME      16
+#define JUMP_SP         JUMP_RSP  /* the name the C layers use */
 
 /* An export run in place (dispatch/in_place.c): on the caller's own thread,
  * straight from the fault handler, without the await trampoline. Below the

@@ -5,8 +5,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "pfipc.h"
 #include "x86_64/abi.h"
+
+/* One argument word: what PF_ARG_REG and PF_ARG_STACK name. */
+typedef uint64_t arg_word;
+/* Argument registers PF_ARG_REG can name. */
+#define ARG_REGS 6u
 
 struct call_regs {
 	uint64_t gpr[6];     /* rdi rsi rdx rcx r8 r9 */
@@ -54,5 +60,36 @@ void pf_x86_restore(void);
  * (x86_64/in_place.S, dispatch/in_place.c). */
 void pf_x86_in_place_return(void);
 void pf_x86_in_place_crashed(void);
+
+/* A failed call returns zeros (POP is for i386's callee-pops: nothing
+ * here is popped by a callee). */
+static inline void call_result_failed(struct call_result *r, unsigned pop)
+{
+	(void)pop;
+	memset(r, 0, sizeof *r);
+}
+
+/* An asynchronous call's result as pf_wait hands it out. */
+static inline void call_result_public(const struct call_result *r, pf_result *out)
+{
+	memset(out, 0, sizeof *out);
+	out->rax = r->rax;
+	out->rdx = r->rdx;
+	memcpy(out->xmm0, r->xmm0, 16);
+	memcpy(out->xmm1, r->xmm1, 16);
+	memcpy(&out->xmm0_float, r->xmm0, sizeof out->xmm0_float);
+	out->has_long_double = (int)r->x87;
+	if (r->x87 >= 1)
+		memcpy(&out->st0, r->st0, 10);
+	if (r->x87 >= 2)
+		memcpy(&out->st1, r->st1, 10);
+}
+
+/* What an asynchronous or one-way call returns at once: its ticket. */
+static inline void call_result_ticket(struct call_result *r, uint64_t ticket)
+{
+	memset(r, 0, sizeof *r);
+	r->rax = ticket;
+}
 
 #endif

@@ -115,7 +115,7 @@ static long long sleeper(void)
 static int sleeper_init(void *arg)
 {
 	(void)arg;
-	return pf_export("abisleep.sleep", (void *)sleeper, 0, 0);
+	return pf_export("abisleep.sleep", (void *)sleeper, PF_STACK_AUTO, 0);
 }
 
 /* Calls the slow export; returns how the call went (its pf_errno). */

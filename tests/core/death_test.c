@@ -9,7 +9,7 @@ static long ident(long x) { return x; }
 
 static pf_import *child_setup(void)
 {
-	static const struct one_export ex[] = { { "victim.ident", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "victim.ident", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	struct rlimit no_core = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &no_core);
 	pf_process *client, *server;

@@ -9,9 +9,9 @@
 static long add(long a, long b) { return a + b; }
 
 static const struct one_export maths[] = {
-	{ "math.add", (void *)add, 0, 0 },
-	{ "math.sub", (void *)add, 0, 0 },
-	{ "math.private", (void *)add, 0, PF_EXPORT_PRIVATE },
+	{ "math.add", (void *)add, PF_STACK_AUTO, 0 },
+	{ "math.sub", (void *)add, PF_STACK_AUTO, 0 },
+	{ "math.private", (void *)add, PF_STACK_AUTO, PF_EXPORT_PRIVATE },
 	{ 0 } };
 
 static void has(const char *text)
@@ -75,12 +75,12 @@ static void export_taken_by_another_process_names_it(void **state)
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "math.add", 0), 0);   /* clears it */
 	/* The client exports into math's namespace: refused, naming math. */
-	assert_int_equal(pf_export("math.mul", (void *)add, 0, 0), -EEXIST);
+	assert_int_equal(pf_export("math.mul", (void *)add, PF_STACK_AUTO, 0), -EEXIST);
 	has("process math");
-	assert_int_equal(pf_export("mine.add", (void *)add, 0, 0), 0);
-	assert_int_equal(pf_export("mine.add", (void *)add, 0, 0), -EEXIST);
+	assert_int_equal(pf_export("mine.add", (void *)add, PF_STACK_AUTO, 0), 0);
+	assert_int_equal(pf_export("mine.add", (void *)add, PF_STACK_AUTO, 0), -EEXIST);
 	has("\"mine.add\"");
-	assert_int_equal(pf_export("bad name", (void *)add, 0, 0), -EINVAL);
+	assert_int_equal(pf_export("bad name", (void *)add, PF_STACK_AUTO, 0), -EINVAL);
 	has("\"bad name\"");
 	assert_int_equal(pf_export("mine.odd", (void *)add, 12, 0), -EINVAL);
 	has("12");
@@ -114,7 +114,7 @@ static long crash(long x)
 
 static void crash_once(void)
 {
-	static const struct one_export ex[] = { { "crasher.crash", (void *)crash, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "crasher.crash", (void *)crash, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process_join_self(NULL, "victim");
 	pf_process *p;
 	if (pf_process_create(&p, "crasher", NULL, export_list_init, (void *)ex))

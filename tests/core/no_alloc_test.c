@@ -28,8 +28,8 @@ static long add(long a, long b) { return a + b; }
 static void ten_thousand_calls_allocate_nothing(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "na.add", (void *)add, 0, 0 },
-						{ "nm.add", (void *)add, 0, PF_EXPORT_MIGRATE }, { 0 } };
+	static const struct one_export ex[] = { { "na.add", (void *)add, PF_STACK_AUTO, 0 },
+						{ "nm.add", (void *)add, PF_STACK_AUTO, PF_EXPORT_MIGRATE }, { 0 } };
 	pf_process *server = start_server("na", ex);
 	long (*gate)(long, long) = PF_GATE(long(long, long), import_ok("na.add"));
 	long (*const *slot)(long, long) = PF_SLOT(long(long, long), import_ok("na.add"));
@@ -73,7 +73,7 @@ static void batches(long (*async)(long, long), long (*oneway)(long, long),
 static void async_and_oneway_calls_allocate_nothing_after_a_first_batch(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "nb.add", (void *)add, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "nb.add", (void *)add, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("nb", ex);
 	pf_import *ai, *oi;
 	assert_int_equal(pf_import_create(&ai, "nb.add", PF_IMPORT_ASYNC), 0);

@@ -20,7 +20,7 @@ static long whoami(long x)
 static void callee_runs_on_server_thread(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "who.ami", (void *)whoami, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "who.ami", (void *)whoami, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("who", ex);
 	long (*f)(long) = PF_GATE(long(long), import_ok("who.ami"));
 	assert_int_equal(f(41), 42);
@@ -91,8 +91,8 @@ static void *caller_main(void *argp)
 static void four_callers_two_servers_every_call_answered_once_in_order(void **state)
 {
 	(void)state;
-	static const struct one_export ex0[] = { { "order0.take", (void *)take0, 0, 0 }, { 0 } };
-	static const struct one_export ex1[] = { { "order1.take", (void *)take1, 0, 0 }, { 0 } };
+	static const struct one_export ex0[] = { { "order0.take", (void *)take0, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export ex1[] = { { "order1.take", (void *)take1, PF_STACK_AUTO, 0 }, { 0 } };
 	memset(books, 0, sizeof books);
 	pf_process *s0 = start_server("order0", ex0), *s1 = start_server("order1", ex1);
 	pthread_t th[CALLERS];
@@ -133,7 +133,7 @@ static void import_of_unknown_name_fails_with_enoent(void **state)
 static void call_to_stopped_server_fails_with_esrch_and_zero(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "gone.ident", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "gone.ident", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("gone", ex);
 	long (*f)(long) = PF_GATE(long(long), import_ok("gone.ident"));
 	assert_int_equal(f(5), 5);
@@ -143,7 +143,7 @@ static void call_to_stopped_server_fails_with_esrch_and_zero(void **state)
 	assert_int_equal(pf_errno(), -ESRCH);
 	assert_non_null(strstr(pf_error_message(), "gone.ident"));
 	/* The thread is unharmed: the next good call succeeds and clears it. */
-	static const struct one_export ex2[] = { { "back.ident", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export ex2[] = { { "back.ident", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *again = start_server("back", ex2);
 	assert_int_equal(PF_GATE(long(long), import_ok("back.ident"))(9), 9);
 	assert_int_equal(pf_errno(), 0);
@@ -154,11 +154,11 @@ static void call_to_stopped_server_fails_with_esrch_and_zero(void **state)
 static void second_exporter_of_a_name_or_namespace_is_refused(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "dup.ident", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "dup.ident", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *first = start_server("dup1", ex), *second = NULL;
 	assert_int_equal(pf_process_create(&second, "dup2", NULL, export_list_init, (void *)ex),
 			 -EEXIST);
-	static const struct one_export other[] = { { "dup.other", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export other[] = { { "dup.other", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	assert_int_equal(pf_process_create(&second, "dup3", NULL, export_list_init, (void *)other),
 			 -EEXIST);
 	stop_server(first);
@@ -167,11 +167,11 @@ static void second_exporter_of_a_name_or_namespace_is_refused(void **state)
 static void bad_export_arguments_are_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(pf_export("x.y", NULL, 0, 0), -EINVAL);
+	assert_int_equal(pf_export("x.y", NULL, PF_STACK_AUTO, 0), -EINVAL);
 	assert_int_equal(pf_export("x.y", (void *)ident, 7, 0), -EINVAL);
 	assert_int_equal(pf_export("x.y", (void *)ident, PF_MAX_STACK_BYTES + 8, 0), -EINVAL);
-	assert_int_equal(pf_export("x.y", (void *)ident, 0, 1u << 30), -EINVAL);
-	assert_int_equal(pf_export("xy", (void *)ident, 0, 0), -EINVAL);
+	assert_int_equal(pf_export("x.y", (void *)ident, PF_STACK_AUTO, 1u << 30), -EINVAL);
+	assert_int_equal(pf_export("xy", (void *)ident, PF_STACK_AUTO, 0), -EINVAL);
 }
 
 static int failing_init(void *arg)
@@ -202,7 +202,7 @@ static void on_stop(pf_process *p, int why, void *arg)
 static void watcher_is_told_once_when_a_process_stops(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "watched.ident", (void *)ident, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "watched.ident", (void *)ident, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *p = start_server("watched", ex);
 	assert_int_equal(pf_process_watch(p, on_stop, &stops_seen), 0);
 	stop_server(p);

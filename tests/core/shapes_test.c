@@ -9,18 +9,26 @@
 #include "sites.h"
 
 enum shape {
-	HAS_CALL_MEM = 1,   /* call qword ptr [reg...] */
+	HAS_CALL_MEM = 1,   /* call qword ptr [reg...] (i386: dword) */
 	HAS_JMP_MEM = 2,    /* jmp qword ptr [reg...] */
-	HAS_MOV_LOAD = 4,   /* mov r64, qword ptr [reg...] */
+	HAS_MOV_LOAD = 4,   /* mov r64, qword ptr [reg...] (i386: r32) */
 	HAS_CALL_REG = 8,   /* call r64 */
 	HAS_JMP_REG = 16,   /* jmp r64 */
 };
+
+/* The build's own architecture, as Capstone and its registers name it. */
+#define WORD     sizeof(void *)
+#define CS_MODE  (WORD == 8 ? CS_MODE_64 : CS_MODE_32)
+#define FRAME_BP (WORD == 8 ? X86_REG_RBP : X86_REG_EBP)
+#define FRAME_SP (WORD == 8 ? X86_REG_RSP : X86_REG_ESP)
+/* A long that takes all of its register (or word). */
+#define BIG      (WORD == 8 ? (long)1000000000000LL : 1000000000L)
 
 /* What shapes the function at FN contains, up to its first RET. */
 static unsigned shapes_in(const void *fn)
 {
 	csh cs;
-	assert_int_equal(cs_open(CS_ARCH_X86, CS_MODE_64, &cs), CS_ERR_OK);
+	assert_int_equal(cs_open(CS_ARCH_X86, CS_MODE, &cs), CS_ERR_OK);
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_insn *insn = cs_malloc(cs);
 	const uint8_t *code = fn;
@@ -36,9 +44,9 @@ static unsigned shapes_in(const void *fn)
 		if (insn->id == X86_INS_JMP)
 			found |= mem0 ? HAS_JMP_MEM : reg0 ? HAS_JMP_REG : 0;
 		if (insn->id == X86_INS_MOV && x->op_count == 2 &&
-		    x->operands[0].type == X86_OP_REG && x->operands[0].size == 8 &&
-		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base != X86_REG_RBP &&
-		    x->operands[1].mem.base != X86_REG_RSP)
+		    x->operands[0].type == X86_OP_REG && x->operands[0].size == WORD &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base != FRAME_BP &&
+		    x->operands[1].mem.base != FRAME_SP)
 			found |= HAS_MOV_LOAD;
 		if (insn->id == X86_INS_RET || insn->id == X86_INS_JMP)
 			break;
@@ -63,7 +71,7 @@ static int setup(void **state)
 {
 	(void)state;
 	static const struct one_export exports[] = {
-		{ "shapes.add", (void *)add, 0, 0 }, { 0 } };
+		{ "shapes.add", (void *)add, PF_STACK_AUTO, 0 }, { 0 } };
 	server = start_server("shapes", exports);
 	imp = import_ok("shapes.add");
 	return 0;
@@ -107,9 +115,12 @@ static void tail_call_through_slot_returns_sum(void **state)
 	if (SITES_OPT == 0) {
 		assert_true(shapes & HAS_MOV_LOAD);
 	} else {
-		/* gcc: jmp qword ptr [rdi]; clang: mov rax, [rdi]; jmp rax. */
+		/* gcc: jmp qword ptr [rdi]; clang: mov rax, [rdi]; jmp rax.
+		 * On i386 clang keeps a plain call through the slot (the
+		 * arguments would have to move down the stack). */
 		assert_true((shapes & HAS_JMP_MEM) ||
-			    ((shapes & HAS_MOV_LOAD) && (shapes & HAS_JMP_REG)));
+			    ((shapes & HAS_MOV_LOAD) && (shapes & HAS_JMP_REG)) ||
+			    (WORD == 4 && (shapes & HAS_CALL_MEM)));
 	}
 	long (*const *slot)(long, long) = PF_SLOT(long(long, long), imp);
 	assert_int_equal(site_slot_tail(slot, -5, 2), -3);
@@ -119,9 +130,13 @@ static void tail_call_through_slot_returns_sum(void **state)
 static void call_through_gate_returns_sum(void **state)
 {
 	(void)state;
-	assert_true(shapes_in((const void *)site_gate_call) & HAS_CALL_REG);
+	/* i386 at -O2 calls through the pointer where it lies, in its stack
+	 * argument (call dword ptr [esp+16]): the fetch at the gate faults
+	 * all the same. */
+	assert_true(shapes_in((const void *)site_gate_call) &
+		    (WORD == 8 ? HAS_CALL_REG : HAS_CALL_REG | HAS_CALL_MEM));
 	long (*fn)(long, long) = PF_GATE(long(long, long), imp);
-	assert_int_equal(site_gate_call(fn, 1000000000000L, 1), 1000000000002L);
+	assert_int_equal(site_gate_call(fn, BIG, 1), BIG + 2);
 	check_ran_on_server();
 }
 
@@ -129,7 +144,10 @@ static void tail_call_to_gate_returns_sum(void **state)
 {
 	(void)state;
 	unsigned shapes = shapes_in((const void *)site_gate_tail);
-	assert_true(shapes & (SITES_OPT == 0 ? HAS_CALL_REG : HAS_JMP_REG));
+	if (WORD == 8)
+		assert_true(shapes & (SITES_OPT == 0 ? HAS_CALL_REG : HAS_JMP_REG));
+	else   /* as above: a jump or a call, through a register or the stack */
+		assert_true(shapes & (HAS_CALL_REG | HAS_CALL_MEM | HAS_JMP_REG | HAS_JMP_MEM));
 	long (*fn)(long, long) = PF_GATE(long(long, long), imp);
 	assert_int_equal(site_gate_tail(fn, 7, 8), 15);
 	check_ran_on_server();

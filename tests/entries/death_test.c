@@ -22,8 +22,8 @@ static long trap_in_export(long a, long b) { __asm__ volatile("int3"); return a 
 static int server_init(void *arg)
 {
 	(void)arg;
-	int rc = pf_export("dt.f", (void *)add, 0, 0);
-	return rc ? rc : pf_export("dt.trap", (void *)trap_in_export, 0, 0);
+	int rc = pf_export("dt.f", (void *)add, PF_STACK_AUTO, 0);
+	return rc ? rc : pf_export("dt.trap", (void *)trap_in_export, PF_STACK_AUTO, 0);
 }
 
 static pf_process *client;

@@ -90,25 +90,25 @@ static int mid_init(void *arg)
 	if (!rc)
 		rc = pf_import_create(&mid_who, "ent.who", 0);
 	if (!rc)
-		rc = pf_export("mid.call_back", (void *)mid_call_back, 0, 0);
+		rc = pf_export("mid.call_back", (void *)mid_call_back, PF_STACK_AUTO, 0);
 	if (!rc)
-		rc = pf_export("mid.who_calls", (void *)mid_who_calls, 0, 0);
+		rc = pf_export("mid.who_calls", (void *)mid_who_calls, PF_STACK_AUTO, 0);
 	if (!rc)
-		rc = pf_export("mid.use_foreign", (void *)mid_use_foreign, 0, 0);
+		rc = pf_export("mid.use_foreign", (void *)mid_use_foreign, PF_STACK_AUTO, 0);
 	return rc;
 }
 
 static const struct one_export server_exports[] = {
-	{ "ent.add", (void *)add, 0, 0 },
-	{ "ent.add_mig", (void *)add, 0, PF_EXPORT_MIGRATE },
-	{ "ent.note", (void *)note, 0, 0 },
-	{ "ent.who", (void *)who, 0, 0 },
+	{ "ent.add", (void *)add, PF_STACK_AUTO, 0 },
+	{ "ent.add_mig", (void *)add, PF_STACK_AUTO, PF_EXPORT_MIGRATE },
+	{ "ent.note", (void *)note, PF_STACK_AUTO, 0 },
+	{ "ent.who", (void *)who, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 static const struct one_export crash_exports[] = {
-	{ "boom.crash", (void *)crash, 0, 0 },
-	{ "boom.crash_mig", (void *)crash, 0, PF_EXPORT_MIGRATE },
-	{ "boom.add", (void *)add, 0, 0 },
+	{ "boom.crash", (void *)crash, PF_STACK_AUTO, 0 },
+	{ "boom.crash_mig", (void *)crash, PF_STACK_AUTO, PF_EXPORT_MIGRATE },
+	{ "boom.add", (void *)add, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 
@@ -118,7 +118,7 @@ static int setup(void **state)
 {
 	(void)state;
 	sud = pf_entry_enable(PF_ENTRY_SYSCALL) == 0;
-	assert_int_equal(pf_export("cl.twice", (void *)client_twice, 0, 0), 0);
+	assert_int_equal(pf_export("cl.twice", (void *)client_twice, PF_STACK_AUTO, 0), 0);
 	server = start_server("ent", server_exports);
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
 	assert_int_equal(pf_process_create(&boom, "boom", &opts, export_list_init,

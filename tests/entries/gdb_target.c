@@ -31,7 +31,7 @@ __attribute__((noinline)) long target_raw_call(long nr, long a)
 static int init(void *arg)
 {
 	(void)arg;
-	return pf_export("gt.add", (void *)target_export, 0, 0);
+	return pf_export("gt.add", (void *)target_export, PF_STACK_AUTO, 0);
 }
 
 int main(void)

@@ -46,8 +46,8 @@ static unsigned stubs_of(pf_import *imp, fn2 **out)
 static void calls_through_each_entry_allocate_nothing(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "ea.add", (void *)add, 0, 0 },
-						{ "ea.mig", (void *)add, 0, PF_EXPORT_MIGRATE }, { 0 } };
+	static const struct one_export ex[] = { { "ea.add", (void *)add, PF_STACK_AUTO, 0 },
+						{ "ea.mig", (void *)add, PF_STACK_AUTO, PF_EXPORT_MIGRATE }, { 0 } };
 	pf_process *server = start_server("ea", ex);
 	fn2 *msg[6], *mig[6];
 	unsigned n = stubs_of(import_ok("ea.add"), msg);
@@ -88,7 +88,7 @@ static void batches(unsigned n, fn2 **async, fn2 **oneway, fn2 *sync, int rounds
 static void async_and_oneway_calls_through_each_entry_allocate_nothing(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "eb.add", (void *)add, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "eb.add", (void *)add, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("eb", ex);
 	pf_import *ai, *oi;
 	assert_int_equal(pf_import_create(&ai, "eb.add", PF_IMPORT_ASYNC), 0);

@@ -12,7 +12,7 @@ static long hold(long x)
 	return x;
 }
 
-static int init(void *arg) { (void)arg; return pf_export("busy.hold", (void *)hold, 0, 0); }
+static int init(void *arg) { (void)arg; return pf_export("busy.hold", (void *)hold, PF_STACK_AUTO, 0); }
 
 __attribute__((noinline)) void stop_here(void)
 {

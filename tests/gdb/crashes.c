@@ -9,7 +9,7 @@
 #include <string.h>
 
 static long add(long a, long b) { return a + b; }
-static int math_init(void *arg) { (void)arg; return pf_export("math.add", (void *)add, 0, 0); }
+static int math_init(void *arg) { (void)arg; return pf_export("math.add", (void *)add, PF_STACK_AUTO, 0); }
 
 static int *volatile nowhere;
 

@@ -75,7 +75,7 @@ static int actor_init(void *arg)
 	const struct actor_spec *s = arg;
 	char ex[64];
 	snprintf(ex, sizeof ex, "%s.run", s->name);
-	int rc = pf_export(ex, (void *)run_here, 0, 0);
+	int rc = pf_export(ex, (void *)run_here, PF_STACK_AUTO, 0);
 	return rc || !s->extra ? rc : export_list_init((void *)s->extra);
 }
 
@@ -214,7 +214,7 @@ static int who_init(void *arg)
 static void caller_is_null_outside_an_export(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "who.caller", (void *)who_caller, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "who.caller", (void *)who_caller, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *who;
 	assert_int_equal(test_process_create(&who, "who", NULL, who_init, (void *)ex), 0);
 	track(who);
@@ -226,7 +226,7 @@ static void caller_is_null_outside_an_export(void **state)
 static void export_sees_the_process_that_called_it(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "who2.caller", (void *)who_caller, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "who2.caller", (void *)who_caller, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *who = server("who2", ex);
 	struct actor alice = actor_start("alice", NULL);
 	pf_process *(*f)(void) = PF_GATE(pf_process *(void), import_ok("who2.caller"));
@@ -261,8 +261,8 @@ static int b_init(void *arg)
 	(void)arg;
 	pf_import *c, *a;
 	int rc;
-	if ((rc = pf_export("nb.via_c", (void *)b_via_c, 0, 0)) ||
-	    (rc = pf_export("nb.back", (void *)b_back_to_a, 0, 0)) ||
+	if ((rc = pf_export("nb.via_c", (void *)b_via_c, PF_STACK_AUTO, 0)) ||
+	    (rc = pf_export("nb.back", (void *)b_back_to_a, PF_STACK_AUTO, 0)) ||
 	    (rc = pf_import_create(&c, "nc.who", 0)) ||
 	    (rc = pf_import_create(&a, "na.who", PF_IMPORT_LAZY)))
 		return rc;
@@ -274,7 +274,7 @@ static int b_init(void *arg)
 static void nested_calls_report_the_immediate_caller(void **state)
 {
 	(void)state;
-	static const struct one_export cx[] = { { "nc.who", (void *)who_caller, 0, 0 }, { 0 } };
+	static const struct one_export cx[] = { { "nc.who", (void *)who_caller, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *c = server("C", cx), *b;
 	assert_int_equal(test_process_create(&b, "B", NULL, b_init, NULL), 0);
 	track(b);
@@ -290,10 +290,10 @@ static void nested_calls_report_the_immediate_caller(void **state)
 static void callback_into_a_waiting_caller_sees_the_callee_as_caller(void **state)
 {
 	(void)state;
-	static const struct one_export cx[] = { { "nc.who", (void *)who_caller, 0, 0 }, { 0 } };
+	static const struct one_export cx[] = { { "nc.who", (void *)who_caller, PF_STACK_AUTO, 0 }, { 0 } };
 	static int exported;
 	if (!exported++)
-		assert_int_equal(pf_export("na.who", (void *)who_caller, 0, 0), 0);
+		assert_int_equal(pf_export("na.who", (void *)who_caller, PF_STACK_AUTO, 0), 0);
 	pf_process *c = server("C", cx), *b;
 	assert_int_equal(test_process_create(&b, "B", NULL, b_init, NULL), 0);
 	track(b);
@@ -337,9 +337,9 @@ static pf_process *vault_caller(pf_process *a, pf_process *b, pf_process *c,
 }
 
 static const struct one_export vault_ex[] = {
-	{ "vault.put", (void *)vault_put, 0, 0 },
-	{ "vault.get", (void *)vault_get, 0, 0 },
-	{ "vault.caller", (void *)vault_caller, 0, 0 },
+	{ "vault.put", (void *)vault_put, PF_STACK_AUTO, 0 },
+	{ "vault.get", (void *)vault_get, PF_STACK_AUTO, 0 },
+	{ "vault.caller", (void *)vault_caller, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 
@@ -452,10 +452,10 @@ static long tally_free(long key)
 }
 
 static const struct one_export tally_ex[] = {
-	{ "tally.bump", (void *)tally_bump, 0, 0 },
-	{ "tally.addr", (void *)tally_addr, 0, 0 },
-	{ "tally.alloc", (void *)tally_alloc, 0, 0 },
-	{ "tally.free", (void *)tally_free, 0, 0 },
+	{ "tally.bump", (void *)tally_bump, PF_STACK_AUTO, 0 },
+	{ "tally.addr", (void *)tally_addr, PF_STACK_AUTO, 0 },
+	{ "tally.alloc", (void *)tally_alloc, PF_STACK_AUTO, 0 },
+	{ "tally.free", (void *)tally_free, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 
@@ -591,10 +591,10 @@ static long hs_give(uint64_t h, pf_process *to)
 }
 
 static const struct one_export hs_ex[] = {
-	{ "hs.create", (void *)hs_create, 0, 0 },
-	{ "hs.lookup", (void *)hs_lookup, 0, 0 },
-	{ "hs.close", (void *)hs_close, 0, 0 },
-	{ "hs.give", (void *)hs_give, 0, 0 },
+	{ "hs.create", (void *)hs_create, PF_STACK_AUTO, 0 },
+	{ "hs.lookup", (void *)hs_lookup, PF_STACK_AUTO, 0 },
+	{ "hs.close", (void *)hs_close, PF_STACK_AUTO, 0 },
+	{ "hs.give", (void *)hs_give, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 
@@ -821,8 +821,8 @@ static void handle_of_one_server_means_nothing_to_another(void **state)
 {
 	(void)state;
 	static const struct one_export hs2_ex[] = {
-		{ "hs2.create", (void *)hs_create, 0, 0 },
-		{ "hs2.lookup", (void *)hs_lookup, 0, 0 },
+		{ "hs2.create", (void *)hs_create, PF_STACK_AUTO, 0 },
+		{ "hs2.lookup", (void *)hs_lookup, PF_STACK_AUTO, 0 },
 		{ 0 },
 	};
 	pf_process *hs = server("hs", hs_ex), *hs2 = server("hs2", hs2_ex);
@@ -855,8 +855,8 @@ static long gs_secret(void) { return 42; }
 static long gs_public(void) { return 7; }
 
 static const struct one_export gs_ex[] = {
-	{ "gs.secret", (void *)gs_secret, 0, PF_EXPORT_PRIVATE },
-	{ "gs.public", (void *)gs_public, 0, 0 },
+	{ "gs.secret", (void *)gs_secret, PF_STACK_AUTO, PF_EXPORT_PRIVATE },
+	{ "gs.public", (void *)gs_public, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 
@@ -1045,7 +1045,7 @@ static void lazy_import_of_a_private_export_fails_at_its_call_without_a_grant(vo
 {
 	(void)state;
 	static const struct one_export late_ex[] = {
-		{ "late.secret", (void *)gs_secret, 0, PF_EXPORT_PRIVATE }, { 0 } };
+		{ "late.secret", (void *)gs_secret, PF_STACK_AUTO, PF_EXPORT_PRIVATE }, { 0 } };
 	struct actor alice = actor_start("alice", NULL);
 	/* Imported while nobody exports the name: nothing to check yet. */
 	assert_int_equal(as(&alice, import_lazily, "late.secret"), 0);
@@ -1120,9 +1120,9 @@ static long rs_admit(void) { return pf_grant("rs.secret", pf_caller(), 0); }
 static long rs_crash(void) { return crash_here(NULL); }
 
 static const struct one_export rs_ex[] = {
-	{ "rs.secret", (void *)gs_secret, 0, PF_EXPORT_PRIVATE },
-	{ "rs.admit", (void *)rs_admit, 0, 0 },
-	{ "rs.crash", (void *)rs_crash, 0, 0 },
+	{ "rs.secret", (void *)gs_secret, PF_STACK_AUTO, PF_EXPORT_PRIVATE },
+	{ "rs.admit", (void *)rs_admit, PF_STACK_AUTO, 0 },
+	{ "rs.crash", (void *)rs_crash, PF_STACK_AUTO, 0 },
 	{ 0 },
 };
 

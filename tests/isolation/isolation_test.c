@@ -96,9 +96,16 @@ static long do_exit(void) { _exit(3); }
 static long *volatile wild = (long *)16;
 static long do_segv(void) { *wild = 1; return 0; }
 
+/* upper's four arguments: in registers on x86-64, on the stack (cdecl)
+ * on i386. */
+#if defined(__i386__)
+#define UPPER_ARG(n) PF_ARG_STACK(n)
+#else
+#define UPPER_ARG(n) PF_ARG_REG(n)
+#endif
 static const pf_buffer_param upper_bufs[] = {
-	{ PF_ARG_REG(0), PF_ARG_REG(1), PF_BUF_IN, 8, 64 },
-	{ PF_ARG_REG(2), PF_ARG_REG(3), PF_BUF_OUT, 8, 64 },
+	{ UPPER_ARG(0), UPPER_ARG(1), PF_BUF_IN, 8, 64 },
+	{ UPPER_ARG(2), UPPER_ARG(3), PF_BUF_OUT, 8, 64 },
 };
 
 /* NS is the namespace, and the process's name. */
@@ -116,12 +123,12 @@ static int space_init(void *arg)
 	char name[64];
 	for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
 		snprintf(name, sizeof name, "%s.%s", ns, ex[i].fn);
-		int rc = pf_export(name, ex[i].f, 0, ex[i].flags);
+		int rc = pf_export(name, ex[i].f, PF_STACK_AUTO, ex[i].flags);
 		if (rc)
 			return rc;
 	}
 	snprintf(name, sizeof name, "%s.upper", ns);
-	return pf_export_buffers(name, (void *)upper, 0, 0, upper_bufs, 2);
+	return pf_export_buffers(name, (void *)upper, PF_STACK_AUTO, 0, upper_bufs, 2);
 }
 
 static pf_process *start(const char *ns, unsigned isolation, unsigned restart)
@@ -330,8 +337,8 @@ static long start_inner(void)
 static int outer_init(void *arg)
 {
 	(void)arg;
-	return pf_export("outer.start", (void *)start_inner, 0, 0) ||
-	       pf_export("outer.pid", (void *)my_pid, 0, 0);
+	return pf_export("outer.start", (void *)start_inner, PF_STACK_AUTO, 0) ||
+	       pf_export("outer.pid", (void *)my_pid, PF_STACK_AUTO, 0);
 }
 
 static void isolated_process_starts_another_of_its_own(void **state)
@@ -367,6 +374,9 @@ static int window_init(void *arg)
 static void window_of_an_isolated_process_cannot_be_mapped_by_the_program(void **state)
 {
 	(void)state;
+#if defined(__i386__)
+	skip();   /* windows are refused in the i386 build (README, "The 32-bit build") */
+#endif
 	pf_process *p;
 	pf_process_options o = { .size = sizeof o, .isolation = PF_ISOLATE_SPACE };
 	assert_int_equal(pf_process_create(&p, "iwin", &o, window_init, NULL), 0);
@@ -516,7 +526,7 @@ static long watch_myself(void)
 static int watching_init(void *arg)
 {
 	(void)arg;
-	return pf_export("wself.watch", (void *)watch_myself, 0, 0);
+	return pf_export("wself.watch", (void *)watch_myself, PF_STACK_AUTO, 0);
 }
 
 static void watching_from_inside_an_isolated_process_is_refused(void **state)

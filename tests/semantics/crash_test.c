@@ -53,11 +53,11 @@ static long overflow(long x) { sleep_ms(x); return deep(x); }
 static long fine(long x) { return x + 1; }
 
 static const struct one_export victims[] = {
-	{ "victim.segv", (void *)segv, 0, 0 }, { "victim.fpe", (void *)fpe, 0, 0 },
-	{ "victim.ill", (void *)ill, 0, 0 },   { "victim.bus", (void *)bus, 0, 0 },
-	{ "victim.overflow", (void *)overflow, 0, 0 },
-	{ "victim.fine", (void *)fine, 0, 0 }, { 0 } };
-static const struct one_export bystanders[] = { { "bystander.fine", (void *)fine, 0, 0 }, { 0 } };
+	{ "victim.segv", (void *)segv, PF_STACK_AUTO, 0 }, { "victim.fpe", (void *)fpe, PF_STACK_AUTO, 0 },
+	{ "victim.ill", (void *)ill, PF_STACK_AUTO, 0 },   { "victim.bus", (void *)bus, PF_STACK_AUTO, 0 },
+	{ "victim.overflow", (void *)overflow, PF_STACK_AUTO, 0 },
+	{ "victim.fine", (void *)fine, PF_STACK_AUTO, 0 }, { 0 } };
+static const struct one_export bystanders[] = { { "bystander.fine", (void *)fine, PF_STACK_AUTO, 0 }, { 0 } };
 
 /* Crash NAME while 3 more calls wait in its queue: all 4 callers get
  * -EOWNERDEAD, nobody hangs, a bystander process is untouched. */
@@ -106,7 +106,7 @@ static long flaky(long x)
 static int flaky_init(void *arg)
 {
 	(void)arg;
-	return pf_export("flaky.twice", (void *)flaky, 0, 0);
+	return pf_export("flaky.twice", (void *)flaky, PF_STACK_AUTO, 0);
 }
 
 static void on_death(pf_process *p, int why, void *arg)
@@ -195,8 +195,8 @@ static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
 {
 	(void)state;
 	static const struct one_export ex[] = {
-		{ "x87crash.crash", (void *)x87_then_crash, 0, 0 },
-		{ "x87crash.count", (void *)x87_count, 0, 0 }, { 0 } };
+		{ "x87crash.crash", (void *)x87_then_crash, PF_STACK_AUTO, 0 },
+		{ "x87crash.count", (void *)x87_count, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *p;
 	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
 	assert_int_equal(test_process_create(&p, "x87crash", &opts, export_list_init, (void *)ex), 0);
@@ -233,10 +233,10 @@ static int phoenix_init(void *arg)
 {
 	(void)arg;
 	if (atomic_fetch_add(&sh->incarnation, 1) == 0)
-		return pf_export("phoenix.crash", (void *)crash_now, 0, 0);
+		return pf_export("phoenix.crash", (void *)crash_now, PF_STACK_AUTO, 0);
 	while (sem_wait(&sh->restart_gate) != 0)
 		;
-	return pf_export("phoenix.other", (void *)fine, 0, 0);
+	return pf_export("phoenix.other", (void *)fine, PF_STACK_AUTO, 0);
 }
 
 static void call_during_and_after_a_restart_fails_eownerdead_not_esrch(void **state)
@@ -305,7 +305,7 @@ static int lines_init(void *arg)
 {
 	char export[32];
 	snprintf(export, sizeof export, "%s.crash", (const char *)arg);
-	return pf_export(export, (void *)crash_now, 0, 0);
+	return pf_export(export, (void *)crash_now, PF_STACK_AUTO, 0);
 }
 
 /* Two processes crash 1000 times each at once, in a child whose stderr is a

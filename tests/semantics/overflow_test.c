@@ -20,7 +20,7 @@
 
 static long echo(long x) { return x; }
 
-static const struct one_export peers[] = { { "peer.echo", (void *)echo, 0, 0 }, { 0 } };
+static const struct one_export peers[] = { { "peer.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } };
 
 /* Set by the diver's init; memory survives a restart, so the import is
  * made once. */
@@ -59,10 +59,10 @@ static int diver_init(void *arg)
 		peer_slot = PF_SLOT(long(long), imp);
 		peer_gate = PF_GATE(long(long), imp);
 	}
-	int rc = pf_export("diver.slot", (void *)slot_entry, 0, 0);
+	int rc = pf_export("diver.slot", (void *)slot_entry, PF_STACK_AUTO, 0);
 	if (!rc)
-		rc = pf_export("diver.gate", (void *)gate_entry, 0, 0);
-	return rc ? rc : pf_export("diver.ping", (void *)ping, 0, 0);
+		rc = pf_export("diver.gate", (void *)gate_entry, PF_STACK_AUTO, 0);
+	return rc ? rc : pf_export("diver.ping", (void *)ping, PF_STACK_AUTO, 0);
 }
 
 static void overflows_are_contained(const char *name)

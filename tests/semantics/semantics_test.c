@@ -47,7 +47,7 @@ static long overlap(long x)
 
 static int pool_init(void *arg)
 {
-	return pf_export("pool.overlap", (void *)overlap, 0, (unsigned)(uintptr_t)arg);
+	return pf_export("pool.overlap", (void *)overlap, PF_STACK_AUTO, (unsigned)(uintptr_t)arg);
 }
 
 struct overlap_arg {
@@ -90,6 +90,61 @@ static void reentrant_export_runs_on_two_threads_at_once(void **state)
 	assert_int_equal(run_two_overlapping_calls(PF_EXPORT_REENTRANT), 2);
 }
 
+/* Waits (up to 200 ms) for a second call to be inside too; 1 if it came. */
+static long meet(long round)
+{
+	(void)round;
+	atomic_fetch_add(&sh->inside, 1);
+	int met = 0;
+	for (int i = 0; i < 2000 && !(met = atomic_load(&sh->inside) >= 2); i++)
+		usleep(100);
+	/* Leave only when both have looked, so the next round starts clean;
+	 * the second to look stays on a while longer, so that when the next
+	 * round's two calls arrive it is spinning and the other asleep. */
+	bool second = atomic_fetch_add(&sh->most_inside, 1) % 2;
+	for (int i = 0; i < 2000 && atomic_load(&sh->most_inside) % 2; i++)
+		usleep(100);
+	atomic_fetch_sub(&sh->inside, 1);
+	if (second)
+		usleep(300);
+	return met;
+}
+
+static int meet_init(void *arg)
+{
+	(void)arg;
+	return pf_export("meet.meet", (void *)meet, PF_STACK_AUTO, PF_EXPORT_REENTRANT);
+}
+
+/* Two asynchronous calls queued back to back on a two-thread pool must
+ * reach both threads, whatever each was doing (spinning after the last
+ * round, or asleep): new work that finds one spinning thread and one
+ * sleeping one used to leave the sleeper asleep, and the second call
+ * waited for the first to end. */
+static void calls_queued_back_to_back_reach_two_pool_threads(void **state)
+{
+	(void)state;
+	enum { ROUNDS = 1000 };
+	atomic_store(&sh->inside, 0);
+	atomic_store(&sh->most_inside, 0);
+	pf_process *pool;
+	pf_process_options opts = { .threads = 2 };
+	assert_int_equal(test_process_create(&pool, "meet", &opts, meet_init, NULL), 0);
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "meet.meet", PF_IMPORT_ASYNC), 0);
+	uint64_t (*meet_async)(long) = PF_GATE(uint64_t(long), imp);
+	int apart = 0;
+	for (long r = 0; r < ROUNDS; r++) {
+		uint64_t t0 = meet_async(r), t1 = meet_async(r);
+		pf_result a, b;
+		assert_int_equal(pf_wait(t0, -1, &a), 0);
+		assert_int_equal(pf_wait(t1, -1, &b), 0);
+		apart += !a.rax + !b.rax;
+	}
+	stop_server(pool);
+	assert_int_equal(apart, 0);
+}
+
 static void plain_export_runs_one_call_at_a_time_even_with_two_threads(void **state)
 {
 	(void)state;
@@ -112,7 +167,7 @@ static long arrive(long x)
 static int arrive_init(void *arg)
 {
 	(void)arg;
-	return pf_export("fifo.arrive", (void *)arrive, 0, 0);
+	return pf_export("fifo.arrive", (void *)arrive, PF_STACK_AUTO, 0);
 }
 
 static void plain_export_keeps_arrival_order_on_a_four_thread_pool(void **state)
@@ -167,7 +222,7 @@ static long b_calls_c(long x)
 static void callback_a_b_a_is_served_by_the_waiting_thread(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "cbb.b", (void *)b_calls_back, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "cbb.b", (void *)b_calls_back, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *b = start_server("cbb", ex);
 	assert_int_equal(PF_GATE(long(long), import_ok("cbb.b"))(4), 41);
 	assert_int_equal(pf_errno(), 0);
@@ -177,8 +232,8 @@ static void callback_a_b_a_is_served_by_the_waiting_thread(void **state)
 static void callback_chain_a_b_c_a(void **state)
 {
 	(void)state;
-	static const struct one_export exb[] = { { "cbx.b", (void *)b_calls_c, 0, 0 }, { 0 } };
-	static const struct one_export exc[] = { { "cbc.c", (void *)c_calls_back, 0, 0 }, { 0 } };
+	static const struct one_export exb[] = { { "cbx.b", (void *)b_calls_c, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cbc.c", (void *)c_calls_back, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *c = start_server("cbc", exc), *b = start_server("cbx", exb);
 	assert_int_equal(PF_GATE(long(long), import_ok("cbx.b"))(5), 55);
 	assert_int_equal(pf_errno(), 0);
@@ -213,8 +268,8 @@ static long dl_y(long x)
 static void reentering_a_busy_export_fails_with_edeadlk_naming_the_cycle(void **state)
 {
 	(void)state;
-	static const struct one_export exx[] = { { "dlx.x", (void *)dl_x, 0, 0 }, { 0 } };
-	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, 0, 0 }, { 0 } };
+	static const struct one_export exx[] = { { "dlx.x", (void *)dl_x, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exy[] = { { "dly.y", (void *)dl_y, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *x = start_server("dlx", exx), *y = start_server("dly", exy);
 	assert_int_equal(PF_GATE(long(long), import_ok("dlx.x"))(3), 0);   /* did not hang */
 	assert_int_equal(sh->deadlock_errno, -EDEADLK);
@@ -256,9 +311,9 @@ static long cyc_c(long x)
 static void three_process_cycle_is_named_in_order(void **state)
 {
 	(void)state;
-	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, 0, 0 }, { 0 } };
-	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, 0, 0 }, { 0 } };
-	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, 0, 0 }, { 0 } };
+	static const struct one_export exa[] = { { "cyca.a", (void *)cyc_a, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exb[] = { { "cycb.b", (void *)cyc_b, PF_STACK_AUTO, 0 }, { 0 } };
+	static const struct one_export exc[] = { { "cycc.c", (void *)cyc_c, PF_STACK_AUTO, 0 }, { 0 } };
 	memset(sh->deadlock_message, 0, sizeof sh->deadlock_message);
 	pf_process *a = start_server("cyca", exa), *b = start_server("cycb", exb),
 		   *c = start_server("cycc", exc);
@@ -287,7 +342,7 @@ static long busy_x(long x)
 static int busy_init(void *arg)
 {
 	(void)arg;
-	return pf_export("busy.x", (void *)busy_x, 0, 0);
+	return pf_export("busy.x", (void *)busy_x, PF_STACK_AUTO, 0);
 }
 
 static void *second_caller(void *arg)
@@ -306,7 +361,7 @@ static void *second_caller(void *arg)
 
 static void busy_export_makes_an_unrelated_caller_wait(unsigned threads)
 {
-	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, 0, 0 }, { 0 } };
+	static const struct one_export exn[] = { { "napper.nap", (void *)nap_then, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *napper = start_server("napper", exn), *busy;
 	pf_process_options opts = { .threads = threads };
 	assert_int_equal(test_process_create(&busy, "busy", &opts, busy_init, NULL), 0);
@@ -343,7 +398,7 @@ static long note(long x) { atomic_fetch_add(&sh->oneway_sum, x); return 0; }
 static void ten_thousand_async_calls_in_flight_all_collected(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "sq.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "sq.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("sq", ex);
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "sq.square", PF_IMPORT_ASYNC), 0);
@@ -366,8 +421,8 @@ static void ten_thousand_async_calls_in_flight_all_collected(void **state)
 static void one_way_calls_are_all_delivered(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "ow.note", (void *)note, 0, 0 },
-						{ "ow.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "ow.note", (void *)note, PF_STACK_AUTO, 0 },
+						{ "ow.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	atomic_store(&sh->oneway_sum, 0);
 	pf_process *server = start_server("ow", ex);
 	pf_import *imp;
@@ -395,7 +450,7 @@ static long slow(long ms)
 static void timeout_fires_and_the_late_reply_is_discarded(void **state)
 {
 	(void)state;
-	static const struct one_export ex[] = { { "slow.sleep", (void *)slow, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "slow.sleep", (void *)slow, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process *server = start_server("slow", ex);
 	pf_import *imp = import_ok("slow.sleep");
 	long (*f)(long) = PF_GATE(long(long), imp);
@@ -421,7 +476,7 @@ static void timeout_fires_and_the_late_reply_is_discarded(void **state)
 static void *export_later(void *arg)
 {
 	sleep_ms(100);
-	static const struct one_export ex[] = { { "late.square", (void *)square, 0, 0 }, { 0 } };
+	static const struct one_export ex[] = { { "late.square", (void *)square, PF_STACK_AUTO, 0 }, { 0 } };
 	pf_process **out = arg;
 	test_process_create(out, "late", NULL, export_list_init, (void *)ex);
 	return NULL;
@@ -458,7 +513,7 @@ int main(void)
 	if (!(sh = test_shared(sizeof *sh)))
 		return 1;
 	if (pf_process_join_self(&client, "client") != 0 ||
-	    pf_export("client.back", (void *)back_in_client, 0, 0) != 0)
+	    pf_export("client.back", (void *)back_in_client, PF_STACK_AUTO, 0) != 0)
 		return 1;
 	if (!test_isolation_as_said()) {
 		fprintf(stderr, "processes are not created as this run says (PFIPC_TEST_ISOLATE)\n");
@@ -467,6 +522,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reentrant_export_runs_on_two_threads_at_once),
 		cmocka_unit_test(plain_export_runs_one_call_at_a_time_even_with_two_threads),
+		cmocka_unit_test(calls_queued_back_to_back_reach_two_pool_threads),
 		cmocka_unit_test(plain_export_keeps_arrival_order_on_a_four_thread_pool),
 		cmocka_unit_test(callback_a_b_a_is_served_by_the_waiting_thread),
 		cmocka_unit_test(callback_chain_a_b_c_a),

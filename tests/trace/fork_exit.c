@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 static long echo(long x) { return x; }
-static int init(void *arg) { (void)arg; return pf_export("fork.echo", (void *)echo, 0, 0); }
+static int init(void *arg) { (void)arg; return pf_export("fork.echo", (void *)echo, PF_STACK_AUTO, 0); }
 
 int main(void)
 {

@@ -36,7 +36,7 @@ static void nothing_is_counted_while_off(void **st)
 {
 	(void)st;
 	pf_process *p = start_server("soff", (const struct one_export[]){
-		{ "soff.echo", (void *)echo, 0, 0 }, { 0 } });
+		{ "soff.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } });
 	long (*f)(long) = PF_GATE(long(long), import_ok("soff.echo"));
 	assert_int_equal(pf_stats_enable(0), 0);
 	assert_int_equal(f(1), 1);
@@ -67,7 +67,7 @@ static void calls_and_errors_are_counted_by_code(void **st)
 	pf_process *p;
 	assert_int_equal(pf_process_create(&p, "serr", &restart, export_list_init,
 					   (void *)(const struct one_export[]){
-						   { "serr.crash", (void *)crash, 0, 0 }, { 0 } }), 0);
+						   { "serr.crash", (void *)crash, PF_STACK_AUTO, 0 }, { 0 } }), 0);
 	long (*f)(long) = PF_GATE(long(long), import_ok("serr.crash"));
 	for (long i = 0; i < 5; i++)
 		assert_int_equal(f(i), i);
@@ -95,7 +95,7 @@ static void every_served_call_is_in_the_histograms(void **st)
 {
 	(void)st;
 	pf_process *p = start_server("shist", (const struct one_export[]){
-		{ "shist.nap", (void *)nap_2ms, 0, 0 }, { 0 } });
+		{ "shist.nap", (void *)nap_2ms, PF_STACK_AUTO, 0 }, { 0 } });
 	long (*f)(long) = PF_GATE(long(long), import_ok("shist.nap"));
 	for (long i = 0; i < 4; i++)
 		assert_int_equal(f(i), i);
@@ -117,7 +117,7 @@ static void a_migrating_call_runs_without_being_queued(void **st)
 {
 	(void)st;
 	pf_process *p = start_server("smig", (const struct one_export[]){
-		{ "smig.echo", (void *)echo, 0, PF_EXPORT_MIGRATE }, { 0 } });
+		{ "smig.echo", (void *)echo, PF_STACK_AUTO, PF_EXPORT_MIGRATE }, { 0 } });
 	long (*f)(long) = PF_GATE(long(long), import_ok("smig.echo"));
 	for (long i = 0; i < 3; i++)
 		assert_int_equal(f(i), i);
@@ -133,7 +133,7 @@ static void async_and_oneway_calls_count_when_they_complete(void **st)
 {
 	(void)st;
 	pf_process *p = start_server("sasync", (const struct one_export[]){
-		{ "sasync.echo", (void *)echo, 0, 0 }, { 0 } });
+		{ "sasync.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } });
 	pf_import *a, *o;
 	assert_int_equal(pf_import_create(&a, "sasync.echo", PF_IMPORT_ASYNC), 0);
 	assert_int_equal(pf_import_create(&o, "sasync.echo", PF_IMPORT_ONEWAY), 0);
@@ -152,7 +152,7 @@ static void entries_are_counted_apart(void **st)
 {
 	(void)st;
 	pf_process *p = start_server("sentry", (const struct one_export[]){
-		{ "sentry.echo", (void *)echo, 0, 0 }, { 0 } });
+		{ "sentry.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } });
 	pf_import *imp = import_ok("sentry.echo");
 	pf_stats gate0 = { 0 }, slot0 = { 0 }, s;
 	pf_stats_get_entry("gate", &gate0);

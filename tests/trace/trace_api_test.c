@@ -7,7 +7,7 @@
 #include "../common.h"
 
 static long echo(long x) { return x; }
-static const struct one_export peers[] = { { "tpeer.echo", (void *)echo, 0, 0 }, { 0 } };
+static const struct one_export peers[] = { { "tpeer.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } };
 
 static pf_process *peer;
 static long (*peer_echo)(long);
@@ -132,7 +132,7 @@ static void a_full_buffer_counts_what_it_dropped(void **s)
 	assert_int_equal(pf_trace_start(path), 0);
 	unsetenv("PFIPC_TRACE_EVENTS");
 	pf_process *small = start_server("tsmall", (const struct one_export[]){
-		{ "tsmall.echo", (void *)echo, 0, 0 }, { 0 } });
+		{ "tsmall.echo", (void *)echo, PF_STACK_AUTO, 0 }, { 0 } });
 	long (*small_echo)(long) = PF_GATE(long(long), import_ok("tsmall.echo"));
 	for (long i = 0; i < 10; i++)
 		assert_int_equal(small_echo(i), i);

@@ -23,7 +23,7 @@
 #define LEFT_FOR_PFIPC 256
 
 static long echo(long x) { return x; }
-static int peer_init(void *arg) { (void)arg; return pf_export("peer.echo", (void *)echo, 0, 0); }
+static int peer_init(void *arg) { (void)arg; return pf_export("peer.echo", (void *)echo, PF_STACK_AUTO, 0); }
 
 static long (*volatile peer_gate)(long);
 static uintptr_t guard_end;                 /* the small stack's lowest byte */
@@ -67,8 +67,8 @@ static int crasher_init(void *arg)
 			return rc;
 		peer_gate = PF_GATE(long(long), imp);
 	}
-	int rc = pf_export("crasher.crash", (void *)crash_entry, 0, 0);
-	return rc ? rc : pf_export("crasher.ping", (void *)ping, 0, 0);
+	int rc = pf_export("crasher.crash", (void *)crash_entry, PF_STACK_AUTO, 0);
+	return rc ? rc : pf_export("crasher.ping", (void *)ping, PF_STACK_AUTO, 0);
 }
 
 int main(int argc, char **argv)

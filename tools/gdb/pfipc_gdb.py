@@ -84,10 +84,16 @@ def _state_word(p):
     return PROCESS_STATES[n] if 0 <= n < len(PROCESS_STATES) else str(n)
 
 
+# The trampolines of either build: lib/x86_64/ (pf_x86_*) or lib/i386/
+# (pf_i386_*).
+AWAIT_NAMES = ("pf_x86_await", "pf_i386_await")
+INVOKE_NAMES = ("pf_x86_invoke", "pf_i386_invoke")
+
+
 def _in_pfipc(frame):
     """Is FRAME one of pfipc's own (the library's code)?"""
     name = frame.name() or ""
-    if name.startswith("pf_x86_"):
+    if name.startswith(("pf_x86_", "pf_i386_")):
         return True
     try:
         lib = gdb.solib_name(frame.pc()) or ""
@@ -99,7 +105,7 @@ def _in_pfipc(frame):
     sal = frame.find_sal()
     path = sal.symtab.filename if sal and sal.symtab else ""
     return bool(re.search(r"(^|/)lib/(base|call|dispatch|entry|ident|lifecycle|proc|sched|"
-                          r"trace|x86_64)/", path))
+                          r"trace|x86_64|i386)/", path))
 
 
 def _frame_line(frame, number):
@@ -157,7 +163,7 @@ def _serving_chain(rec):
 def _message_for_invoke(rec, frame):
     """The message a pf_x86_invoke FRAME runs: its serve frame lies in the
     caller's frame, the nearest one above the invoke frame's stack."""
-    sp = _ptr(frame.read_register("rsp"))
+    sp = _ptr(frame.read_register("sp"))
     above = [(addr, m) for addr, m in _serving_chain(rec) if addr > sp]
     return min(above)[1] if above else None
 
@@ -234,7 +240,7 @@ def _walk_thread(walk, thread, from_call=None):
     frames are those below the signal frame."""
     rec = _record(thread)
     frames = _frames()
-    awaits = [i for i, f in enumerate(frames) if f.name() == "pf_x86_await"]
+    awaits = [i for i, f in enumerate(frames) if f.name() in AWAIT_NAMES]
     start = 0
     if from_call is not None:
         slot = _slot_of(rec, from_call) if rec is not None else None
@@ -261,9 +267,9 @@ def _walk_thread(walk, thread, from_call=None):
             f = frames[i]
             if walk.show_all:
                 walk.frame(f)
-            if f.name() == "pf_x86_invoke" and invoke is None and last_await is None:
+            if f.name() in INVOKE_NAMES and invoke is None and last_await is None:
                 invoke = _message_for_invoke(rec, f)
-            if f.name() == "pf_x86_await":
+            if f.name() in AWAIT_NAMES:
                 last_await = i
             i += 1
         if invoke is not None:
