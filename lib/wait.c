@@ -12,6 +12,7 @@
  * either the waiter sees the condition or the notifier sees the sleeper. */
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -26,7 +27,10 @@
 #define SPIN_MIN_NS 1000u
 #define SPIN_MAX_NS 100000u
 
-static int spin_allowed = -1;
+/* Set once by calibrate(), under pthread_once: every thread that reads
+ * them has seen the one write. */
+static pthread_once_t calibrated = PTHREAD_ONCE_INIT;
+static bool spin_allowed;
 static double tsc_per_ns;
 
 /* Spinning reads the TSC (a few ns) rather than the clock (tens). */
@@ -41,14 +45,12 @@ static void calibrate(void)
 	uint64_t t1 = __builtin_ia32_rdtsc();
 	long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
 	tsc_per_ns = (double)(t1 - t0) / (double)ns;
+	spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1 && tsc_per_ns > 0;
 }
 
 static bool can_spin(void)
 {
-	if (spin_allowed < 0) {
-		calibrate();
-		spin_allowed = sysconf(_SC_NPROCESSORS_ONLN) > 1 && tsc_per_ns > 0;
-	}
+	pthread_once(&calibrated, calibrate);
 	return spin_allowed;
 }
 
