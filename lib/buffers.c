@@ -21,12 +21,12 @@ void buffers_release(struct buffer_copies *c)
 	c->n = 0;
 }
 
-int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
+int buffers_copy_in(const struct export_def *d, struct call_regs *regs,
 		    struct buffer_copies *c)
 {
 	c->n = 0;
-	for (unsigned i = 0; i < e->nbufs; i++) {
-		const pf_buffer_param *b = &e->bufs[i];
+	for (unsigned i = 0; i < d->nbufs; i++) {
+		const pf_buffer_param *b = &d->bufs[i];
 		uint64_t *ptr = arg_word(regs, b->ptr_arg);
 		uint64_t *lenw = arg_word(regs, b->len_arg);
 		if (!ptr || !lenw) {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include "call_regs.h"
 
-struct export_entry;
+struct export_def;
 
 struct buffer_copies {
 	unsigned n;
@@ -19,10 +19,10 @@ struct buffer_copies {
 	} buf[PF_MAX_BUFFER_PARAMS];
 };
 
-/* Copy E's in-buffers into server memory and point REGS at the copies.
+/* Copy D's in-buffers into server memory and point REGS at the copies.
  * 0, -EMSGSIZE (too long), -EINVAL (NULL with a length) or -ENOMEM; on
  * error nothing is left allocated. */
-int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
+int buffers_copy_in(const struct export_def *d, struct call_regs *regs,
 		    struct buffer_copies *c);
 
 /* Copy out-buffers back to the caller and release the copies. */

@@ -182,13 +182,16 @@ static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 			  m->from->name, e->name, callee->name);
 		return -EPERM;
 	}
+	/* One snapshot: a re-export publishes a new record, never edits it. */
+	const struct export_def *def = registry_def(e);
 	m->entry = e;
+	m->def = def;
 	m->callee = callee;
-	m->fn = e->fn;
-	m->flags = e->flags;
-	m->regs.stack_len = e->stack_bytes;
-	if (e->stack_bytes)
-		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
+	m->fn = def->fn;
+	m->flags = def->flags;
+	m->regs.stack_len = def->stack_bytes;
+	if (def->stack_bytes)
+		memcpy(m->regs.stack, m->stack_args, def->stack_bytes);
 
 	if (imp->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) {
 		bool oneway = imp->flags & PF_IMPORT_ONEWAY;

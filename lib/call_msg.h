@@ -14,6 +14,7 @@ struct pf_import;
 struct pf_process;
 struct pf_thread;
 struct export_entry;
+struct export_def;
 
 enum msg_state {
 	MSG_FILLED,    /* the handler has filled it; not yet queued */
@@ -49,9 +50,10 @@ struct call_msg {
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
 	struct export_entry *entry;     /* what it is bound to */
+	const struct export_def *def;   /* its definition when bound */
 	struct pf_process *callee;
-	void *fn;
-	unsigned flags;                 /* the export's PF_EXPORT_* */
+	void *fn;                       /* def->fn */
+	unsigned flags;                 /* def->flags: PF_EXPORT_* */
 
 	/* Written by the callee. */
 	alignas(64) struct pf_thread *server; /* the thread running it */

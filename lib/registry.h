@@ -16,17 +16,26 @@ struct pf_thread;
 
 #define REGISTRY_NAME_MAX 128u
 
-struct export_entry {
-	char name[REGISTRY_NAME_MAX];
-	/* The process serving the name now, or NULL (not yet exported, or
-	 * withdrawn). Published last, so fn/flags/bufs are complete first. */
-	struct pf_process *_Atomic owner;
-	struct pf_process *_Atomic last_owner;  /* who served it last */
+/* What one pf_export said. Immutable once published and never freed, so a
+ * caller may keep using the one it read while the name is exported again. */
+struct export_def {
 	void *fn;
 	unsigned stack_bytes;
 	unsigned flags;
 	unsigned nbufs;
 	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
+	struct export_def *older;   /* the entry's earlier definitions */
+};
+
+struct export_entry {
+	char name[REGISTRY_NAME_MAX];
+	/* The process serving the name now, or NULL (not yet exported, or
+	 * withdrawn). Published after `def`, so a reader that sees an owner
+	 * (acquire) sees that owner's definition or a later one. */
+	struct pf_process *_Atomic owner;
+	struct pf_process *_Atomic last_owner;  /* who served it last */
+	const struct export_def *_Atomic def;   /* NULL until first exported */
+	struct export_def *defs;                /* every definition (lock) */
 
 	/* Serialises a non-reentrant export: the thread running it, or NULL.
 	 * One word to take and drop (see call.c's serial_enter); waiters
@@ -48,6 +57,12 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 /* The entry for NAME; with CREATE, an unbound one is made if none exists
  * (a lazy import). NULL if absent (or the table is full). */
 struct export_entry *registry_lookup(const char *name, bool create);
+
+/* E's current definition; not NULL once E has had an owner. */
+static inline const struct export_def *registry_def(const struct export_entry *e)
+{
+	return atomic_load_explicit(&e->def, memory_order_acquire);
+}
 
 /* Withdraw every export of P (it stopped). */
 void registry_withdraw(struct pf_process *p);
