@@ -43,7 +43,7 @@ struct call_msg *call_capture(struct pf_thread *t, struct pf_import *imp,
 	m->kind = MSG_SYNC;
 	m->import = imp;
 	atomic_store_explicit(&m->caller, t, memory_order_relaxed);
-	m->server = NULL;
+	atomic_store_explicit(&m->server, NULL, memory_order_relaxed);
 	m->from = t->self;
 	m->detail[0] = '\0';
 	m->in_turn = false;
@@ -186,7 +186,7 @@ static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 	const struct export_def *def = registry_def(e);
 	m->entry = e;
 	m->def = def;
-	m->callee = callee;
+	atomic_store_explicit(&m->callee, callee, memory_order_relaxed);
 	m->fn = def->fn;
 	m->flags = def->flags;
 	m->regs.stack_len = def->stack_bytes;
@@ -259,8 +259,8 @@ static bool abandon(struct pf_thread *t, struct call_msg *m)
  * after abandoning it. */
 int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline)
 {
-	struct call_msg *outer = t->waiting_on;
-	t->waiting_on = m;
+	struct call_msg *outer = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	atomic_store(&t->waiting_on, m);
 	int rc = 0;
 	while (atomic_load_explicit(&m->state, memory_order_acquire) != MSG_DONE) {
 		struct call_msg *work = process_dequeue(t->proc);
@@ -274,7 +274,7 @@ int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *de
 			break;
 		}
 	}
-	t->waiting_on = outer;
+	atomic_store(&t->waiting_on, outer);
 	return rc;
 }
 

@@ -51,12 +51,13 @@ struct call_msg {
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
 	struct export_entry *entry;     /* what it is bound to */
 	const struct export_def *def;   /* its definition when bound */
-	struct pf_process *callee;
+	struct pf_process *_Atomic callee; /* deadlock detection reads it */
 	void *fn;                       /* def->fn */
 	unsigned flags;                 /* def->flags: PF_EXPORT_* */
 
 	/* Written by the callee. */
-	alignas(64) struct pf_thread *server; /* the thread running it */
+	/* The thread running it (deadlock detection reads it). */
+	alignas(64) struct pf_thread *_Atomic server;
 	bool in_turn;                   /* holds its export's turn (queue.c);
 					   pass it on when done */
 	char detail[192];               /* why it failed, when there is more

@@ -44,11 +44,14 @@ bool call_would_deadlock(struct call_msg *m, struct pf_thread *h)
 			       m->callee->name, m->entry->name);
 			return true;
 		}
-		struct call_msg *w = h->waiting_on;
-		if (!w || !w->callee)
+		/* Other threads' calls, which move on while we look (a new
+		 * call reuses W): each hop is read once, atomically. */
+		struct call_msg *w = atomic_load(&h->waiting_on);
+		struct pf_process *callee = w ? atomic_load(&w->callee) : NULL;
+		if (!callee)
 			break;
-		append(buf, cap, &n, " -> %s", w->callee->name);
-		h = atomic_load(&w->state) == MSG_RUNNING ? w->server : NULL;
+		append(buf, cap, &n, " -> %s", callee->name);
+		h = atomic_load(&w->state) == MSG_RUNNING ? atomic_load(&w->server) : NULL;
 	}
 	buf[0] = '\0';
 	return false;
@@ -124,7 +127,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 		call_complete(m, err);
 		return;
 	}
-	m->server = t;
+	atomic_store_explicit(&m->server, t, memory_order_relaxed);
 	struct pf_process *self = t->self, *caller = t->caller_proc;
 	t->self = m->callee;
 	t->caller_proc = m->from;
@@ -133,7 +136,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	bool crashed = false;
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
-		err = buffers_copy_in(e, &m->regs, &f.copies);
+		err = buffers_copy_in(m->def, &m->regs, &f.copies);
 		if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
 			/* Copy back only to a caller that still waits; FINISHING

@@ -48,8 +48,8 @@ struct pf_thread {
 	struct call_msg *slot[THREAD_MAX_DEPTH];
 	struct call_msg storage[THREAD_MAX_DEPTH];
 
-	struct call_msg *waiting_on;  /* the call this thread awaits (deadlock
-					 detection reads it) */
+	struct call_msg *_Atomic waiting_on; /* the call this thread awaits
+						(deadlock detection reads it) */
 	struct serve_frame *serving;  /* innermost export running here, for
 					 crash recovery; NULL outside one */
 	int crash_signal;             /* set by the handler before recovery */
