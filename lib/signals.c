@@ -8,30 +8,25 @@
  * only: after pf_init, a handler the program installs becomes the one pfipc
  * passes faults that are not its own to — exactly what it would have seen
  * without pfipc — and asking for the current handler reports it. Every other
- * signal, and everything before pf_init, goes straight to the C library. */
-#include <dlfcn.h>
+ * signal, and everything before pf_init, goes straight to the C library
+ * (libc_sigaction.c).
+ *
+ * Built without sanitizers: their runtimes intercept sigaction as well, and
+ * call it, through this file, while they start up, before they can run
+ * instrumented code. */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include "libc_sigaction.h"
 #include "signals.h"
-
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
 static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #define NKEPT (sizeof kept / sizeof kept[0])
 
-static sigaction_fn real_sigaction;
 static atomic_bool keeping;                  /* pfipc's handlers are in */
 static struct sigaction program_handler[NKEPT]; /* what the program believes */
-
-/* Resolved before main, so no dlsym ever runs in a signal handler. */
-__attribute__((constructor)) static void resolve_real_sigaction(void)
-{
-	if (!real_sigaction)
-		real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-}
 
 static int kept_index(int sig)
 {
@@ -48,14 +43,13 @@ bool signals_is_kept(int sig)
 
 int signals_install(void (*handler)(int, siginfo_t *, void *))
 {
-	resolve_real_sigaction();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	for (unsigned i = 0; i < NKEPT; i++)
-		if (real_sigaction(kept[i], &sa, &program_handler[i]) != 0)
+		if (libc_sigaction(kept[i], &sa, &program_handler[i]) != 0)
 			return -errno;
 	atomic_store(&keeping, true);
 	return 0;
@@ -71,7 +65,7 @@ void signals_die_by_default(int sig)
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
-	real_sigaction(sig, &dfl, NULL);
+	libc_sigaction(sig, &dfl, NULL);
 	program_handler[kept_index(sig)] = dfl;
 }
 
@@ -79,11 +73,8 @@ __attribute__((visibility("default")))
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int i = kept_index(sig);
-	if (i < 0 || !atomic_load(&keeping)) {
-		if (!real_sigaction)
-			resolve_real_sigaction();
-		return real_sigaction(sig, act, old);
-	}
+	if (i < 0 || !atomic_load(&keeping))
+		return libc_sigaction(sig, act, old);
 	struct sigaction prev = program_handler[i];
 	if (act)
 		program_handler[i] = *act;
