@@ -1,0 +1,285 @@
+/* Shared state read on one thread while another thread changes it: an
+ * export defined again while others import and call it, deadlock detection
+ * walking the waits of threads that are busy calling, and threads that
+ * join and decode at the same moment.
+ *
+ * Every behaviour here also checks its results, but the races themselves
+ * show under ThreadSanitizer (meson setup -Db_sanitize=thread): a report
+ * fails the test with exit status 66. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "../common.h"
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/* ---- an export defined again while it is imported and called ------------- */
+
+/* Each incarnation of the "re" process defines re.sum afresh, alternating
+ * between two definitions that differ in function, stack bytes and flags.
+ * A caller passes 7 arguments either way; a call that mixed one
+ * definition's function with the other's stack bytes would read a 7th
+ * argument that was never copied. */
+static long sum7(long a, long b, long c, long d, long e, long f, long g)
+{
+	return a + b + c + d + e + f + g;
+}
+
+static long sum6_plus_1000(long a, long b, long c, long d, long e, long f)
+{
+	return a + b + c + d + e + f + 1000;
+}
+
+static long *volatile unmapped = (long *)16;
+
+static long die(long x)
+{
+	*unmapped = x;
+	return x;
+}
+
+static int redefining_init(void *arg)
+{
+	(void)arg;
+	int rc = pf_process_crashes(pf_self()) % 2
+		 ? pf_export("re.sum", (void *)sum6_plus_1000, 0, 0)
+		 : pf_export("re.sum", (void *)sum7, 8, PF_EXPORT_REENTRANT);
+	return rc ? rc : pf_export("re.die", (void *)die, 0, 0);
+}
+
+#define REDEFINITIONS    40
+#define CALLERS          3
+#define IMPORTS_PER_CALLER 120   /* a process holds at most 256 */
+
+struct caller_tally {
+	long ok, failed, wrong;
+};
+
+static atomic_bool redefining;
+
+static void *import_and_call(void *arg)
+{
+	struct caller_tally *tally = arg;
+	static atomic_int n;
+	char name[32];
+	snprintf(name, sizeof name, "recaller%d", atomic_fetch_add(&n, 1));
+	if (pf_process_join_self(NULL, name) != 0) {
+		tally->wrong++;
+		return NULL;
+	}
+	for (int i = 0; i < IMPORTS_PER_CALLER && atomic_load(&redefining); i++) {
+		pf_import *imp;
+		/* Importing reads the definition too (is it private?). */
+		if (pf_import_create(&imp, "re.sum", 0) != 0) {
+			tally->failed++;   /* withdrawn while it restarts */
+			sleep_us(200);
+			continue;
+		}
+		long (*f)(long, long, long, long, long, long, long) =
+			PF_GATE(long(long, long, long, long, long, long, long), imp);
+		for (int k = 0; k < 20; k++) {
+			long r = f(1, 2, 3, 4, 5, 6, 7);
+			if (pf_errno() != 0)
+				tally->failed++;
+			else if (r == 28 || r == 1021)
+				tally->ok++;
+			else
+				tally->wrong++;
+		}
+	}
+	pf_thread_detach();
+	return NULL;
+}
+
+static void export_defined_again_while_called_gives_whole_definitions(void **state)
+{
+	(void)state;
+	pf_process *re;
+	/* One thread: the thread that crashed restarts it, after it has
+	 * withdrawn its exports. */
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&re, "re", &opts, redefining_init, NULL), 0);
+	long (*die_now)(long) = PF_GATE(long(long), import_ok("re.die"));
+
+	atomic_store(&redefining, true);
+	pthread_t th[CALLERS];
+	static struct caller_tally tally[CALLERS];
+	for (int i = 0; i < CALLERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, import_and_call, &tally[i]), 0);
+	/* Crash it, let it come back with the other definition, again. */
+	for (int tries = 0; pf_process_crashes(re) < REDEFINITIONS; tries++) {
+		assert_true(tries < 20 * REDEFINITIONS);
+		die_now(1);   /* fails without crashing while it restarts */
+		sleep_us(500);
+	}
+	atomic_store(&redefining, false);
+	long ok = 0;
+	for (int i = 0; i < CALLERS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(tally[i].wrong, 0);
+		ok += tally[i].ok;
+	}
+	assert_true(ok > 0);
+	assert_int_equal(pf_process_crashes(re), REDEFINITIONS);
+	stop_server(re);
+}
+
+/* ---- deadlock detection while the holder keeps calling -------------------- */
+
+/* busy.walk is not reentrant; while one call of it runs (and calls
+ * leaf.inc over and over, so its thread's "waiting on" changes all the
+ * time), calls of it from other processes find it held and check for a
+ * cycle by walking that thread's waits. */
+static pf_import *busy_leaf;
+
+static long inc(long x) { return x + 1; }
+
+static long walk(long n)
+{
+	long (*leaf)(long) = PF_GATE(long(long), busy_leaf);
+	long s = 0;
+	for (long i = 0; i < n; i++)
+		s += leaf(i);
+	return s;
+}
+
+static int busy_init(void *arg)
+{
+	(void)arg;
+	int rc = pf_export("busy.walk", (void *)walk, 0, 0);
+	return rc ? rc : pf_import_create(&busy_leaf, "leaf.inc", 0);
+}
+
+#define WALKERS 3
+#define WALKS   20
+#define STEPS   100
+
+static void *call_walk(void *arg)
+{
+	long *wrong = arg;
+	static atomic_int n;
+	char name[32];
+	snprintf(name, sizeof name, "walker%d", atomic_fetch_add(&n, 1));
+	if (pf_process_join_self(NULL, name) != 0) {
+		(*wrong)++;
+		return NULL;
+	}
+	pf_import *imp;
+	if (pf_import_create(&imp, "busy.walk", 0) != 0) {
+		(*wrong)++;
+		pf_thread_detach();
+		return NULL;
+	}
+	for (int i = 0; i < WALKS; i++) {
+		long r = PF_GATE(long(long), imp)(STEPS);
+		if (pf_errno() != 0 || r != STEPS * (STEPS + 1) / 2)
+			(*wrong)++;
+	}
+	pf_thread_detach();
+	return NULL;
+}
+
+static void held_export_walked_while_its_holder_calls_finds_no_cycle(void **state)
+{
+	(void)state;
+	static const struct one_export leaf[] = {
+		{ "leaf.inc", (void *)inc, 0, PF_EXPORT_REENTRANT }, { 0 } };
+	pf_process_options leaf_opts = { .threads = 2 }, busy_opts = { .threads = 2 };
+	pf_process *leafp, *busy;
+	assert_int_equal(pf_process_create(&leafp, "leaf", &leaf_opts, export_list_init,
+					   (void *)leaf), 0);
+	assert_int_equal(pf_process_create(&busy, "busy", &busy_opts, busy_init, NULL), 0);
+	pthread_t th[WALKERS];
+	static long wrong[WALKERS];
+	for (int i = 0; i < WALKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, call_walk, &wrong[i]), 0);
+	for (int i = 0; i < WALKERS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(wrong[i], 0);
+	}
+	stop_server(busy);
+	stop_server(leafp);
+}
+
+/* ---- threads that join and decode at the same moment ---------------------- */
+
+#define JOINERS 8
+
+static atomic_int joined;
+static atomic_bool joiners_go;
+
+static void *join_and_call(void *arg)
+{
+	long *wrong = arg;
+	static atomic_int n;
+	char name[32];
+	snprintf(name, sizeof name, "joiner%d", atomic_fetch_add(&n, 1));
+	atomic_fetch_add(&joined, 1);
+	while (!atomic_load(&joiners_go))
+		sched_yield();
+	/* All join at once: each opens its decoder now. */
+	pf_import *imp;
+	if (pf_process_join_self(NULL, name) != 0 ||
+	    pf_import_create(&imp, "jn.add", 0) != 0) {
+		(*wrong)++;
+		return NULL;
+	}
+	/* The decode cache is off (main): every call asks Capstone, on this
+	 * thread's own decoder, in both shapes. */
+	long (*const *slot)(long, long) = PF_SLOT(long(long, long), imp);
+	long (*gate)(long, long) = PF_GATE(long(long, long), imp);
+	for (long i = 0; i < 50; i++)
+		if ((*slot)(i, 1) != i + 1 || gate(i, 2) != i + 2 || pf_errno() != 0)
+			(*wrong)++;
+	pf_thread_detach();
+	return NULL;
+}
+
+static long add(long a, long b) { return a + b; }
+
+static void threads_joining_at_once_all_decode_their_calls(void **state)
+{
+	(void)state;
+	static const struct one_export jn[] = {
+		{ "jn.add", (void *)add, 0, PF_EXPORT_REENTRANT }, { 0 } };
+	pf_process_options opts = { .threads = 2 };
+	pf_process *server;
+	assert_int_equal(pf_process_create(&server, "jn", &opts, export_list_init, (void *)jn), 0);
+	pthread_t th[JOINERS];
+	static long wrong[JOINERS];
+	for (int i = 0; i < JOINERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, join_and_call, &wrong[i]), 0);
+	while (atomic_load(&joined) < JOINERS)
+		sched_yield();
+	atomic_store(&joiners_go, true);
+	for (int i = 0; i < JOINERS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(wrong[i], 0);
+	}
+	stop_server(server);
+}
+
+int main(void)
+{
+	/* Read once, at pf_init: from here on every fault decodes afresh. */
+	setenv("PFIPC_DECODE_CACHE", "0", 1);
+	pf_process *client;
+	if (pf_process_join_self(&client, "client") != 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(export_defined_again_while_called_gives_whole_definitions),
+		cmocka_unit_test(held_export_walked_while_its_holder_calls_finds_no_cycle),
+		cmocka_unit_test(threads_joining_at_once_all_decode_their_calls),
+	};
+	int failed = cmocka_run_group_tests_name("races", tests, NULL, NULL);
+	pf_thread_detach();
+	return failed;
+}
