@@ -212,6 +212,12 @@ static int submit(struct pf_thread *t, struct call_msg *m, uint64_t *ticket)
 		call_serve(t, m);
 		return 0;
 	}
+	/* This thread waits from the moment the call can be taken, not from
+	 * when call_wait starts: the callee may call back into a busy export
+	 * before then, and the deadlock check must find the whole chain.
+	 * call_await puts the outer wait back. */
+	if (m->kind == MSG_SYNC)
+		atomic_store(&t->waiting_on, m);
 	int err = process_enqueue(callee, m);
 	if (err) {
 		if (m->kind == MSG_ASYNC)
@@ -259,7 +265,11 @@ static bool abandon(struct pf_thread *t, struct call_msg *m)
  * after abandoning it. */
 int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline)
 {
+	/* For a synchronous call submit has published M already, and
+	 * call_await puts back the wait it interrupted. */
 	struct call_msg *outer = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	if (outer == m)
+		outer = NULL;
 	atomic_store(&t->waiting_on, m);
 	int rc = 0;
 	while (atomic_load_explicit(&m->state, memory_order_acquire) != MSG_DONE) {
@@ -282,6 +292,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 {
 	struct pf_thread *t = atomic_load(&m->caller);
 	int saved_errno = errno;   /* the caller made a plain C call */
+	struct call_msg *outer = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
 	uint64_t ticket = 0;
 	int err = submit(t, m, &ticket);
 	memset(out, 0, sizeof *out);
@@ -301,6 +312,7 @@ void call_await(struct call_msg *m, struct call_result *out)
 		else
 			*out = m->result;
 	}
+	atomic_store(&t->waiting_on, outer);
 	if (!err) {
 		t->err = 0;
 		t->errmsg[0] = '\0';
