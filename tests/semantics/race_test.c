@@ -1,11 +1,12 @@
 /* Shared state read on one thread while another thread changes it: an
  * export defined again while others import and call it, deadlock detection
- * walking the waits of threads that are busy calling, and threads that
- * join and decode at the same moment.
+ * walking the waits of threads that are busy calling, a cycle closed the
+ * moment it can be, and threads that join and decode at the same moment.
  *
  * Every behaviour here also checks its results, but the races themselves
  * show under ThreadSanitizer (meson setup -Db_sanitize=thread): a report
  * fails the test with exit status 66. */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -209,6 +210,73 @@ static void held_export_walked_while_its_holder_calls_finds_no_cycle(void **stat
 	stop_server(leafp);
 }
 
+/* ---- a cycle closed the moment it can be ---------------------------------- */
+
+/* ringa.a calls ringb.b calls ringc.c calls ringa.a again: none is
+ * reentrant, so the last call can never run. Each waiting thread must be
+ * seen waiting as soon as its call can be taken, or the check made when
+ * ringc's call reaches the busy ringa.a may walk a chain that looks
+ * broken, park the call, and hang all three. */
+static pf_import *ring_next[3];
+static atomic_int ring_errno;
+
+static long ring_hop(int i, long x)
+{
+	return PF_GATE(long(long), ring_next[i])(x);
+}
+
+static long ring_a(long x) { return ring_hop(0, x); }
+static long ring_b(long x) { return ring_hop(1, x); }
+
+static long ring_c(long x)
+{
+	long r = ring_hop(2, x);   /* back into the busy ringa.a */
+	atomic_store(&ring_errno, pf_errno());
+	return r;
+}
+
+struct ring_member {
+	const char *export, *next;
+	void *fn;
+	int index;
+};
+
+static int ring_init(void *arg)
+{
+	const struct ring_member *r = arg;
+	int rc = pf_export(r->export, r->fn, 0, 0);
+	/* The next member may not exist yet: bind at the first call. */
+	return rc ? rc : pf_import_create(&ring_next[r->index], r->next, PF_IMPORT_LAZY);
+}
+
+#define RING_ROUNDS 30
+
+static void three_process_cycle_is_found_every_time(void **state)
+{
+	(void)state;
+	static const struct ring_member members[3] = {
+		{ "ringa.a", "ringb.b", (void *)ring_a, 0 },
+		{ "ringb.b", "ringc.c", (void *)ring_b, 1 },
+		{ "ringc.c", "ringa.a", (void *)ring_c, 2 },
+	};
+	static const char *const names[3] = { "ringa", "ringb", "ringc" };
+	pf_process *p[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pf_process_create(&p[i], names[i], NULL, ring_init,
+						   (void *)&members[i]), 0);
+	pf_import *imp = import_ok("ringa.a");
+	/* A missed cycle hangs the ring: fail instead of hanging with it. */
+	assert_int_equal(pf_import_set_timeout(imp, 10000000000LL), 0);
+	for (int i = 0; i < RING_ROUNDS; i++) {
+		atomic_store(&ring_errno, 0);
+		assert_int_equal(PF_GATE(long(long), imp)(i), 0);
+		assert_int_equal(pf_errno(), 0);
+		assert_int_equal(atomic_load(&ring_errno), -EDEADLK);
+	}
+	for (int i = 0; i < 3; i++)
+		stop_server(p[i]);
+}
+
 /* ---- threads that join and decode at the same moment ---------------------- */
 
 #define JOINERS 8
@@ -277,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(export_defined_again_while_called_gives_whole_definitions),
 		cmocka_unit_test(held_export_walked_while_its_holder_calls_finds_no_cycle),
+		cmocka_unit_test(three_process_cycle_is_found_every_time),
 		cmocka_unit_test(threads_joining_at_once_all_decode_their_calls),
 	};
 	int failed = cmocka_run_group_tests_name("races", tests, NULL, NULL);
