@@ -32,7 +32,22 @@
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
  * threads do; other threads call pf_process_join_self or pf_thread_attach).
+ *
+ * Building a program: cc prog.c $(pkg-config --cflags --libs pfipc), or
+ * dependency('pfipc') in meson. The macros PFIPC_VERSION_MAJOR,
+ * PFIPC_VERSION_MINOR, PFIPC_VERSION_PATCH and PFIPC_VERSION_STRING (from
+ * pfipc_version.h, which this header includes) give the version of the
+ * headers; pf_version gives the library's.
  */
+
+/* Every function below has a comment block in one format, which
+ * tools/mkman.py turns into the function's man page at build time:
+ *   a first line "name - summary.", then the sections SYNOPSIS (the
+ *   declaration, word for word), DESCRIPTION, RETURN VALUE, ERRORS, and
+ *   optionally NOTES and SEE ALSO, each a heading at the start of a line
+ *   with its text after it or on the lines below, indented. In the text,
+ *   a parameter is written in capitals (NAME), and a list item starts with
+ *   "- " or with an error value ("-EINVAL ..."). */
 #ifndef PFIPC_H
 #define PFIPC_H
 
@@ -48,8 +63,7 @@ extern "C" {
  * what it exports. */
 #pragma GCC visibility push(default)
 
-#define PFIPC_VERSION_MAJOR 0
-#define PFIPC_VERSION_MINOR 1
+#include "pfipc_version.h"
 
 /* A simulated process: a name, one or more threads, a FIFO call queue, an
  * export table and an import table. Opaque; owned by the library. */
@@ -84,9 +98,17 @@ int pf_init(void);
 /* Processes                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Options for pf_process_create. Zero-initialise, then set what you need;
- * every zero field means "the default". */
+/* Options for pf_process_create. Zero-initialise, set SIZE to
+ * sizeof(pf_process_options), then set what you need; every zero field
+ * means "the default". The struct may grow in later versions: SIZE tells
+ * the library which fields the program knows. */
 typedef struct pf_process_options {
+	/* sizeof(pf_process_options) as the program was compiled, or 0 for
+	 * the first layout (PF_PROCESS_OPTIONS_SIZE_0 bytes). A multiple of 8,
+	 * at least PF_PROCESS_OPTIONS_SIZE_MIN. The library reads no more than
+	 * SIZE bytes; fields beyond it take their defaults; bytes past the
+	 * library's own struct must be zero. */
+	size_t size;
 	/* Threads serving the process's queue. 0 means 1. Only exports flagged
 	 * PF_EXPORT_REENTRANT run on more than one of them at once. */
 	unsigned threads;
@@ -102,7 +124,15 @@ typedef struct pf_process_options {
 	/* How long a call through a lazy import waits for its export to appear,
 	 * in nanoseconds. 0 means 1 second. */
 	int64_t bind_timeout_ns;
+	/* Must be zero. Later versions give these words a meaning, with 0
+	 * keeping today's behaviour. */
+	uint64_t reserved[4];
 } pf_process_options;
+
+/* The size of the first layout (what SIZE 0 means), and the smallest SIZE
+ * accepted: the size field and the two unsigned options after it. */
+#define PF_PROCESS_OPTIONS_SIZE_0   64u
+#define PF_PROCESS_OPTIONS_SIZE_MIN 16u
 
 #define PF_RESTART_NEVER  0u
 #define PF_RESTART_ALWAYS 1u
@@ -123,12 +153,22 @@ typedef int (*pf_init_fn)(void *arg);
  *   Starts a process named NAME (1 to 31 characters, [A-Za-z0-9_-]) with its
  *   own thread(s). INIT(ARG) runs on the new thread first; pf_process_create
  *   returns after INIT has returned, so its exports exist by then. OPTS may
- *   be NULL for the defaults. The process then serves its queue until
- *   pf_process_stop.
+ *   be NULL for the defaults (see pf_process_options: threads, the
+ *   PF_RESTART_NEVER or PF_RESTART_ALWAYS policy, deadlines). The process
+ *   then serves its queue until pf_process_stop.
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
- * ERRORS  -EINVAL bad name or NULL OUT/INIT; -ENOSPC too many processes
- *         (at most 1024 over the life of the program); -ENOMEM; -EAGAIN a
- *         thread could not be started; any negative value INIT returned.
+ * ERRORS
+ *   -EINVAL  bad name or NULL OUT/INIT; or in OPTS: a size that is not a
+ *            multiple of 8 or is below PF_PROCESS_OPTIONS_SIZE_MIN, a
+ *            non-zero reserved word (or byte past the options this
+ *            library knows), more than 64 threads, an unknown restart
+ *            policy.
+ *   -ENOSPC  too many processes (at most 1024 over the life of the
+ *            program).
+ *   -ENOMEM
+ *   -EAGAIN  a thread could not be started.
+ *
+ *   Or any negative value INIT returned.
  */
 int pf_process_create(pf_process **out, const char *name,
 		      const pf_process_options *opts, pf_init_fn init,
@@ -156,6 +196,7 @@ int pf_process_join_self(pf_process **out, const char *name);
  *   The thread makes calls as P (pf_self() == P inside it) but does not serve
  *   P's queue except while it waits for one of its own calls. Detach with
  *   pf_thread_detach before the thread exits.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL P is NULL; -EBUSY already attached; -ENOSPC P has 64
  *         threads; -ESRCH P has stopped.
  */
@@ -168,6 +209,7 @@ int pf_thread_attach(pf_process *p);
  * DESCRIPTION
  *   The calling thread leaves its process. When it was the process made by
  *   pf_process_join_self and no other thread is left, the process stops.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL the thread belongs to no process, or is one of the
  *         threads pf_process_create started.
  */
@@ -179,6 +221,7 @@ int pf_thread_detach(void);
  * SYNOPSIS  int pf_process_serve(void);
  * DESCRIPTION  For a process made with pf_process_join_self: serve its queue
  *   on this thread until pf_process_stop is called on it.
+ * RETURN VALUE  0 once the process has stopped, or a negative errno value.
  * ERRORS  -EINVAL the thread belongs to no process.
  */
 int pf_process_serve(void);
@@ -192,6 +235,7 @@ int pf_process_serve(void);
  *   served; then P's threads leave and its exports are withdrawn (a later
  *   call through an import of them fails with -ESRCH). Returns without
  *   waiting; pf_process_join waits.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL P is NULL.
  */
 int pf_process_stop(pf_process *p);
@@ -203,19 +247,47 @@ int pf_process_stop(pf_process *p);
  * DESCRIPTION
  *   Waits for the threads pf_process_create started. P stays a valid handle
  *   (its name and state can still be read); it is never reused.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL P is NULL, or it is the caller's own process; -EDEADLK the
  *         calling thread is one of P's threads.
  */
 int pf_process_join(pf_process *p);
 
-/* pf_self - the process whose code is running on this thread (inside an
- * export: the server), or NULL if the thread belongs to no process. */
+/*
+ * pf_self - the process whose code is running on the calling thread.
+ *
+ * SYNOPSIS  pf_process *pf_self(void);
+ * DESCRIPTION
+ *   Inside an export, the process serving the call (the server); on a
+ *   thread made a process by pf_process_join_self or added by
+ *   pf_thread_attach, that process.
+ * RETURN VALUE  The process, or NULL if the thread belongs to no process.
+ * ERRORS  None.
+ */
 pf_process *pf_self(void);
 
-/* pf_process_name - the process's name; never NULL for a valid P. */
+/*
+ * pf_process_name - the name a process was created with.
+ *
+ * SYNOPSIS  const char *pf_process_name(const pf_process *p);
+ * DESCRIPTION
+ *   The name given to pf_process_create or pf_process_join_self. It stays
+ *   readable after P has stopped.
+ * RETURN VALUE  The name; never NULL for a valid P.
+ * ERRORS  None.
+ */
 const char *pf_process_name(const pf_process *p);
 
-/* pf_process_find - the running process named NAME, or NULL. */
+/*
+ * pf_process_find - look a running process up by name.
+ *
+ * SYNOPSIS  pf_process *pf_process_find(const char *name);
+ * DESCRIPTION
+ *   Finds the process named NAME whose threads have not ended: a running
+ *   process, or one still starting or stopping.
+ * RETURN VALUE  The process, or NULL if no such process has that name.
+ * ERRORS  None.
+ */
 pf_process *pf_process_find(const char *name);
 
 /* ------------------------------------------------------------------------ */
@@ -248,7 +320,11 @@ pf_process *pf_process_find(const char *name);
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
  *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
  *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
- *   st0 when it returns a long double) go back to the caller.
+ *   st0, or st0 and st1, when it returns a long double or a long double
+ *   _Complex) go back to the caller. FN runs with an empty x87 stack and
+ *   the thread running it keeps nothing on it afterwards.
+ *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE
+ *   and PF_EXPORT_PRIVATE.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL malformed name, bad flags, bad STACK_BYTES, or the thread
  *         belongs to no process; -EEXIST name or namespace taken; -ENOSPC.
@@ -290,10 +366,15 @@ typedef struct pf_buffer_param {
  *   buffer's bytes are copied into memory owned by the server, and the
  *   pointer argument is replaced by a pointer to that copy; after FN
  *   returns, an OUT or INOUT buffer's bytes are copied back to the caller's
- *   pointer. A NULL pointer stays NULL when its length is 0.
- * ERRORS  as pf_export; -EINVAL a bad buffer description. A call whose
- *   length exceeds max_len fails with pf_errno() == -EMSGSIZE and FN does
- *   not run; a NULL pointer with a non-zero length fails with -EINVAL.
+ *   pointer. A NULL pointer stays NULL when its length is 0. Each
+ *   pf_buffer_param names its pointer and length arguments with PF_ARG_REG
+ *   or PF_ARG_STACK, and its direction with PF_BUF_IN, PF_BUF_OUT or
+ *   PF_BUF_INOUT.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_export; -EINVAL a bad buffer description.
+ * NOTES  A call whose length exceeds max_len fails, with pf_errno()
+ *   returning -EMSGSIZE, and FN does not run; a call passing a NULL
+ *   pointer with a non-zero length fails with -EINVAL.
  */
 int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 		      unsigned flags, const pf_buffer_param *bufs,
@@ -322,7 +403,9 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
  *   the export by calling the gate as a function pointer (pf_import_gate,
  *   PF_GATE) or through the slot (pf_import_slot, PF_SLOT): both fault, and
  *   the fault handler turns the fault into a call on the exporting process.
- *   Without PF_IMPORT_LAZY the name must be exported already.
+ *   FLAGS is 0 or a combination of PF_IMPORT_LAZY, PF_IMPORT_ASYNC and
+ *   PF_IMPORT_ONEWAY. Without PF_IMPORT_LAZY the name must be exported
+ *   already.
  * RETURN VALUE  0 and *OUT set, or a negative errno value.
  * ERRORS  -EINVAL malformed name or flags, or the thread belongs to no
  *         process; -ENOENT nobody exports NAME (and PF_IMPORT_LAZY is not
@@ -333,16 +416,41 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
  */
 int pf_import_create(pf_import **out, const char *name, unsigned flags);
 
-/* pf_import_gate - the import's gate: an address that behaves as a
- * function pointer to the export (calling it is the call). */
+/*
+ * pf_import_gate - the import's gate, to call as a function pointer.
+ *
+ * SYNOPSIS  void *pf_import_gate(const pf_import *imp);
+ * DESCRIPTION
+ *   The gate is an address in pages nobody may touch that behaves as a
+ *   function pointer to the export: calling it is the call. Cast it to the
+ *   export's type, or use PF_GATE, which does the cast.
+ * RETURN VALUE  The gate address.
+ * ERRORS  None.
+ */
 void *pf_import_gate(const pf_import *imp);
 
-/* pf_import_slot - the import's slot in the process's import table. The
- * slot holds the gate; reading it or calling through it faults, and the
- * fault handler makes both behave as if the slot were ordinary memory. */
+/*
+ * pf_import_slot - the import's slot in the process's import table.
+ *
+ * SYNOPSIS  void *const *pf_import_slot(const pf_import *imp);
+ * DESCRIPTION
+ *   The slot holds the gate; reading it or calling through it faults, and
+ *   the fault handler makes both behave as if the slot were ordinary
+ *   memory. PF_SLOT casts it to a pointer to the export's function type.
+ * RETURN VALUE  The slot's address.
+ * ERRORS  None.
+ */
 void *const *pf_import_slot(const pf_import *imp);
 
-/* pf_import_name - the name the import was made with. */
+/*
+ * pf_import_name - the name an import was made with.
+ *
+ * SYNOPSIS  const char *pf_import_name(const pf_import *imp);
+ * DESCRIPTION
+ *   The qualified name ("namespace.function") given to pf_import_create.
+ * RETURN VALUE  The name.
+ * ERRORS  None.
+ */
 const char *pf_import_name(const pf_import *imp);
 
 /*
@@ -353,6 +461,7 @@ const char *pf_import_name(const pf_import *imp);
  *   -ETIMEDOUT; if the callee is still running it, the reply is discarded
  *   when it comes (out-buffers are not copied back). 0 removes the
  *   import's own deadline (the process's call_timeout_ns applies).
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL IMP is NULL or NS is negative.
  */
 int pf_import_set_timeout(pf_import *imp, int64_t ns);
@@ -366,8 +475,11 @@ typedef struct pf_result {
 	uint64_t rax, rdx;        /* integers, pointers, small structs */
 	double xmm0[2], xmm1[2];  /* xmm0[0]: a double result */
 	float xmm0_float;         /* xmm0's low 4 bytes: a float result */
-	int has_long_double;
-	long double st0;          /* a long double result */
+	int has_long_double;      /* x87 values returned: 0 none; 1 a long
+				     double (st0); 2 a long double _Complex
+				     (st0 real part, st1 imaginary part) */
+	long double st0;          /* a long double result, or the real part */
+	long double st1;          /* a long double _Complex's imaginary part */
 } pf_result;
 
 /*
@@ -402,13 +514,24 @@ typedef void (*pf_death_fn)(pf_process *p, int why, void *arg);
  * SYNOPSIS  int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg);
  * DESCRIPTION  FN(P, WHY, ARG) runs, in normal context, on the thread that
  *   noticed the death, each time P crashes (also when it is then
- *   restarted) and once when it stops. Keep it short; it must not wait for
- *   P. At most 16 watchers per process.
+ *   restarted) and once when it stops. WHY is PF_DIED_CRASHED or
+ *   PF_DIED_STOPPED. Keep it short; it must not wait for P. At most 16
+ *   watchers per process.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL P or FN is NULL; -ENOSPC 16 watchers already.
  */
 int pf_process_watch(pf_process *p, pf_death_fn fn, void *arg);
 
-/* pf_process_crashes - how many times P has crashed so far. */
+/*
+ * pf_process_crashes - how many times a process has crashed.
+ *
+ * SYNOPSIS  unsigned pf_process_crashes(const pf_process *p);
+ * DESCRIPTION
+ *   Counts the faults inside P's exports so far, each of which killed the
+ *   call that faulted (and, without PF_RESTART_ALWAYS, the process).
+ * RETURN VALUE  The number of crashes.
+ * ERRORS  None.
+ */
 unsigned pf_process_crashes(const pf_process *p);
 
 /* PF_GATE(int(int, int), imp)  → int (*)(int, int)
@@ -434,6 +557,7 @@ unsigned pf_process_crashes(const pf_process *p);
  *   B, and B, after C returns, still sees A.
  * RETURN VALUE  The calling process, or NULL outside an export (and on a
  *   thread that belongs to no process).
+ * ERRORS  None.
  */
 pf_process *pf_caller(void);
 
@@ -458,15 +582,26 @@ pf_process *pf_caller(void);
  */
 int pf_caller_data_alloc(unsigned key, size_t size, void **out);
 
-/* pf_caller_data_get - inside an export, the calling process's variable
- * under KEY (see pf_caller_data_alloc), or NULL if it has none, or outside
- * an export. */
+/*
+ * pf_caller_data_get - find the calling process's per-caller variable.
+ *
+ * SYNOPSIS  void *pf_caller_data_get(unsigned key);
+ * DESCRIPTION
+ *   Inside an export: the variable the serving process keeps for the
+ *   calling process under KEY (see pf_caller_data_alloc).
+ * RETURN VALUE  The variable, or NULL if the caller has none under KEY, or
+ *   outside an export.
+ * ERRORS  None.
+ */
 void *pf_caller_data_get(unsigned key);
 
 /*
  * pf_caller_data_free - free the calling process's variable under KEY.
  *
  * SYNOPSIS  int pf_caller_data_free(unsigned key);
+ * DESCRIPTION
+ *   Inside an export: frees the variable the serving process keeps for the
+ *   calling process under KEY; KEY may then be allocated again.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL not inside an export; -ENOENT no variable under KEY.
  */
@@ -511,6 +646,7 @@ int pf_handle_lookup(uint64_t h, void **out);
  * SYNOPSIS  int pf_handle_close(uint64_t h);
  * DESCRIPTION  Inside an export: H stops naming its object; later uses of
  *   it fail with -EBADF. The object itself is the server's to free.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  as pf_handle_lookup.
  */
 int pf_handle_close(uint64_t h);
@@ -521,6 +657,7 @@ int pf_handle_close(uint64_t h);
  * SYNOPSIS  int pf_handle_transfer(uint64_t h, pf_process *to);
  * DESCRIPTION  Inside an export: TO becomes H's owner (the value of H does
  *   not change). From then on only TO's calls can use H.
+ * RETURN VALUE  0, or a negative errno value.
  * ERRORS  as pf_handle_lookup; -EINVAL TO is NULL; -ESRCH TO has exited.
  */
 int pf_handle_transfer(uint64_t h, pf_process *to);
@@ -537,7 +674,8 @@ int pf_handle_transfer(uint64_t h, pf_process *to);
  *   init, an export, or any of its threads). Without a grant,
  *   pf_import_create of a private export fails with -EPERM, and so does every
  *   call through an import of it (pf_errno() == -EPERM), checked at each
- *   call. With PF_GRANT_DELEGATE, TO may pass the grant on (pf_delegate).
+ *   call. FLAGS is 0 or PF_GRANT_DELEGATE: with it, TO may pass the grant
+ *   on (pf_delegate).
  *   Granting again replaces the flags. Grants end when the exporter or the
  *   holder exits (a crash followed by a restart is not an exit); they do
  *   not carry over to another process that exports NAME later. An export
@@ -587,17 +725,67 @@ int pf_revoke(const char *name, pf_process *from);
 /* Errors of calls made through imports                                      */
 /* ------------------------------------------------------------------------ */
 
-/* pf_errno - 0 if the calling thread's last call through an import
- * succeeded, else the negative errno value it failed with. */
+/*
+ * pf_errno - the error of the calling thread's last call through an import.
+ *
+ * SYNOPSIS  int pf_errno(void);
+ * DESCRIPTION
+ *   A call through an import is a plain C call and cannot return an error
+ *   of its own: when it fails, its return registers are zero and the error
+ *   is kept per thread, here. Every call through an import sets it.
+ * RETURN VALUE  0 if the thread's last call through an import succeeded,
+ *   else the negative errno value it failed with.
+ * ERRORS  None.
+ */
 int pf_errno(void);
 
-/* pf_error_message - a sentence about the calling thread's last failed call
- * through an import (naming the processes and import involved), or "" after
- * a success. Valid until the thread's next call. */
+/*
+ * pf_error_message - what went wrong with the thread's last call, in words.
+ *
+ * SYNOPSIS  const char *pf_error_message(void);
+ * DESCRIPTION
+ *   A sentence about the calling thread's last failed call through an
+ *   import, naming the processes and the import involved (for -EDEADLK,
+ *   the cycle of waits).
+ * RETURN VALUE  The sentence, or "" after a success. Valid until the
+ *   thread's next call through an import.
+ * ERRORS  None.
+ */
 const char *pf_error_message(void);
 
-/* pf_strerror - a short fixed text for one of the error values above. */
+/*
+ * pf_strerror - a short text for an error value.
+ *
+ * SYNOPSIS  const char *pf_strerror(int err);
+ * DESCRIPTION
+ *   ERR is 0 or one of the negative errno values listed in pfipc(7).
+ * RETURN VALUE  A fixed string; "unknown error" for any other value. Never
+ *   NULL.
+ * ERRORS  None.
+ */
 const char *pf_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_version - the version of the library the program runs with.
+ *
+ * SYNOPSIS
+ *   const char *pf_version(unsigned *major, unsigned *minor,
+ *                          unsigned *patch);
+ * DESCRIPTION
+ *   Stores the library's version numbers in *MAJOR, *MINOR and *PATCH
+ *   (each pointer may be NULL). A program compares them with the
+ *   PFIPC_VERSION_MAJOR and PFIPC_VERSION_MINOR it was compiled with to
+ *   tell whether the shared library it was loaded with is older than its
+ *   headers.
+ * RETURN VALUE  The version as a string, "MAJOR.MINOR.PATCH" (the same as
+ *   PFIPC_VERSION_STRING when headers and library match).
+ * ERRORS  None.
+ */
+const char *pf_version(unsigned *major, unsigned *minor, unsigned *patch);
 
 #pragma GCC visibility pop
 

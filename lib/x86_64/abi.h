@@ -19,17 +19,20 @@
 #define RESULT_RDX      8
 #define RESULT_XMM0     16
 #define RESULT_XMM1     32
-#define RESULT_ST0      48  /* 80-bit x87 value, when HAS_ST0 */
-#define RESULT_HAS_ST0  64
-#define RESULT_SIZE     80
+#define RESULT_ST0      48  /* x87 values, 80 bits in 16 bytes each: st0 */
+#define RESULT_ST1      64  /* and st1 (a long double _Complex's imaginary) */
+#define RESULT_X87      80  /* how many of those hold a value: 0, 1 or 2 */
+#define RESULT_SIZE     96
 
 /* The await trampoline keeps a call_result on its own stack: RESULT_SIZE
  * plus 8 so that the C call it makes sees a 16-byte aligned stack (it is
  * entered like a function, with rsp = 8 mod 16). */
 #define AWAIT_FRAME     (RESULT_SIZE + 8)
 
-/* x87 status word condition bits C3..C0 after FXAM; "empty" is C3=1, C0=1. */
-#define X87_CC_MASK     0x4700
+/* x87 status word condition bits C3, C2, C0 after FXAM; "empty" is C3=1,
+ * C2=0, C0=1. C1 is left out: it is the sign of whatever the register last
+ * held, even when the register is empty. */
+#define X87_CC_MASK     0x4500
 #define X87_CC_EMPTY    0x4100
 
 #endif

@@ -7,7 +7,7 @@
  * has returned), so call_await may block, take locks and serve calls.
  * Only caller-saved registers are touched, exactly as a real callee would.
  */
-#include "abi.h"
+#include "x86_64/abi.h"
 
 	.text
 	.globl	pf_x86_await
@@ -22,10 +22,13 @@ pf_x86_await:
 	mov	RESULT_RDX(%rsp), %rdx	/* the callee's return registers */
 	movdqu	RESULT_XMM0(%rsp), %xmm0
 	movdqu	RESULT_XMM1(%rsp), %xmm1
-	cmpq	$0, RESULT_HAS_ST0(%rsp)
-	je	1f
-	fldt	RESULT_ST0(%rsp)	/* a long double result goes back in st0 */
-1:
+	cmpq	$2, RESULT_X87(%rsp)	/* x87 values, pushed bottom first: */
+	jb	1f
+	fldt	RESULT_ST1(%rsp)	/* a long double _Complex's imaginary part */
+1:	cmpq	$1, RESULT_X87(%rsp)
+	jb	2f
+	fldt	RESULT_ST0(%rsp)	/* a long double, or the real part: st0 */
+2:
 	mov	RESULT_RAX(%rsp), %rax
 	add	$AWAIT_FRAME, %rsp
 	.cfi_def_cfa_offset 8

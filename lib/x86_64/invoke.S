@@ -6,10 +6,11 @@
  * This is what lets one server loop run every signature without a stub per
  * signature: System V x86-64 passes arguments in rdi..r9, xmm0..7 and a
  * stack area that starts at rsp at the CALL, and returns in rax, rdx,
- * xmm0, xmm1 and (long double) st0. We reproduce the first and capture the
- * second.
+ * xmm0, xmm1, st0 (long double) and st0:st1 (long double _Complex). We
+ * reproduce the first and capture the second, and leave this thread's x87
+ * stack empty whatever the callee did with it.
  */
-#include "abi.h"
+#include "x86_64/abi.h"
 
 	.text
 	.globl	pf_x86_invoke
@@ -66,18 +67,33 @@ pf_x86_invoke:
 	mov	%rdx, RESULT_RDX(%r12)
 	movdqu	%xmm0, RESULT_XMM0(%r12)	/* floating results */
 	movdqu	%xmm1, RESULT_XMM1(%r12)
-	movq	$0, RESULT_HAS_ST0(%r12)
-	/* A function returning long double leaves it in st0; any other leaves
-	 * the x87 stack empty (ABI). FXAM tells which, so we neither lose a
-	 * long double nor push garbage onto the caller's x87 stack. */
+	/* The x87 stack: a long double comes back in st0, a long double
+	 * _Complex in st0 (real) and st1 (imaginary), anything else leaves it
+	 * empty (ABI). We cannot know the declared type, so we take what is
+	 * there, up to two values from the top (FXAM tells an empty st0): the
+	 * caller gets them back, which is all any return type uses. */
+	xor	%ecx, %ecx			/* rcx: values taken */
 	fxam
 	fnstsw	%ax
 	and	$X87_CC_MASK, %ax
 	cmp	$X87_CC_EMPTY, %ax
 	je	1f
-	fstpt	RESULT_ST0(%r12)		/* pops: our x87 stack is empty again */
-	movq	$1, RESULT_HAS_ST0(%r12)
+	fstpt	RESULT_ST0(%r12)		/* st0, popped: st1 is st0 now */
+	inc	%ecx
+	fxam
+	fnstsw	%ax
+	and	$X87_CC_MASK, %ax
+	cmp	$X87_CC_EMPTY, %ax
+	je	1f
+	fstpt	RESULT_ST1(%r12)		/* what was st1, popped */
+	inc	%ecx
 1:
+	mov	%rcx, RESULT_X87(%r12)
+	/* Whatever is still there (a callee that pushed more than it
+	 * returns, or left MMX state behind) must not outlive the call: the
+	 * next function this thread runs must start with an empty x87 stack.
+	 * EMMS marks all eight registers empty; the control word stays. */
+	emms
 	lea	-32(%rbp), %rsp			/* drop the argument area */
 	pop	%r14
 	pop	%r13

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include "../common.h"
+#include "../x87.h"
 
 struct pair { long a, b; };                 /* 16 bytes: rax:rdx */
 struct dpair { double x, y; };              /* 16 bytes: xmm0:xmm1 */
@@ -36,6 +37,38 @@ static long many(long a, long b, long c, long d, long e, long f, long g, long h,
 static float f1(float a, float b) { return a / b; }
 static double df(double a) { return a * a + 0.5; }
 static long double ld(long double a, long double b) { return a * b + 1.0L / 3.0L; }
+/* Complex values: float _Complex is one SSE register, double _Complex two,
+ * long double _Complex goes in memory and comes back in st0 (real) and st1
+ * (imaginary). */
+static float _Complex fc(float _Complex a, float _Complex b) { return a * b + 1.0f; }
+static double _Complex dc(double _Complex a, double _Complex b) { return a * b - 2.0; }
+static long double _Complex ldc(long double _Complex a, long double _Complex b)
+{ return a * b + 1.0L / 3.0L; }
+static long double _Complex ldc_of(double re, double im)
+{ return __builtin_complex((long double)re / 3, (long double)im / 7); }
+/* Stack: a (32 bytes), then d (16): 48. */
+static long double _Complex ldc_mix(int n, long double _Complex a, double _Complex b,
+				    float _Complex c, long double d)
+{ return a * n + b - c + d; }
+static double _Complex dc_of_ldc(long double _Complex z) { return (double _Complex)(z * z); }
+/* How many x87 registers hold a value on the thread that runs it. */
+static int x87_count(void) { return x87_in_use(); }
+/* A misbehaving callee: leaves three values on the x87 stack (st0 = pi,
+ * st1 = log2(10), st2 = -1) where a long double _Complex leaves two. The
+ * third is negative on purpose: an emptied register keeps its sign, which
+ * FXAM reports even for an empty one. */
+long double _Complex pushes_three_x87_values(void);
+__asm__(".text\n"
+	".type pushes_three_x87_values, @function\n"
+	"pushes_three_x87_values:\n"
+	"\tfld1\n"
+	"\tfchs\n"
+	"\tfldl2t\n"
+	"\tfldpi\n"
+	"\tret\n"
+	".size pushes_three_x87_values, .-pushes_three_x87_values\n");
+static long double x87_pi(void) { long double v; __asm__("fldpi" : "=t"(v)); return v; }
+static long double x87_log2_10(void) { long double v; __asm__("fldl2t" : "=t"(v)); return v; }
 static __int128 i128(__int128 a, __int128 b) { return a * b + 1; }
 static struct pair pair_of(long a, long b) { return (struct pair){ a + 1, b - 1 }; }
 static struct dpair dpair_of(double x) { return (struct dpair){ x / 2, x * 2 }; }
@@ -71,6 +104,14 @@ static const struct one_export exports[] = {
 	{ "args.dpair", (void *)dpair_of, 0, 0 }, { "args.mixed", (void *)mixed_of, 0, 0 },
 	{ "args.big", (void *)big_of, 0, 0 },  { "args.byval", (void *)by_value, 32, 0 },
 	{ "args.vsum", (void *)vsum, 0, 0 },
+	{ "args.fc", (void *)fc, 0, 0 },       { "args.dc", (void *)dc, 0, 0 },
+	{ "args.ldc", (void *)ldc, 64, 0 },    { "args.ldc_of", (void *)ldc_of, 0, 0 },
+	{ "args.ldc_mix", (void *)ldc_mix, 48, 0 },
+	{ "args.dc_of_ldc", (void *)dc_of_ldc, 32, 0 },
+	{ "args.x87_count", (void *)x87_count, 0, 0 },
+	{ "args.three", (void *)pushes_three_x87_values, 0, 0 },
+	{ "args.ldc_migrating", (void *)ldc, 64, PF_EXPORT_MIGRATE },
+	{ "args.x87_count_migrating", (void *)x87_count, 0, PF_EXPORT_MIGRATE },
 	{ 0 },
 };
 
@@ -171,6 +212,168 @@ static void variadic_callee(void **state)
 	assert_true(f(0) == 0.0);
 }
 
+/* Both parts, all 80 bits of each. */
+static void assert_same_ldc(long double _Complex got, long double _Complex want)
+{
+	long double gr = __real__ got, gi = __imag__ got;
+	long double wr = __real__ want, wi = __imag__ want;
+	assert_memory_equal(&gr, &wr, 10);
+	assert_memory_equal(&gi, &wi, 10);
+}
+
+static void complex_arguments_and_results(void **state)
+{
+	(void)state;
+	float _Complex fa = __builtin_complex(1.5f, -2.25f), fb = __builtin_complex(0.5f, 3.0f);
+	float _Complex fgot = GATE("args.fc", fc)(fa, fb), fwant = fc(fa, fb);
+	assert_memory_equal(&fgot, &fwant, sizeof fgot);
+	double _Complex da = __builtin_complex(1.0 / 3, 7.5), db = __builtin_complex(-2.0, 1e-3);
+	double _Complex dgot = GATE("args.dc", dc)(da, db), dwant = dc(da, db);
+	assert_memory_equal(&dgot, &dwant, sizeof dgot);
+	long double _Complex la = __builtin_complex(1.0L / 7, -3.5L);
+	long double _Complex lb = __builtin_complex(1e300L, 1e-4000L);
+	assert_same_ldc(GATE("args.ldc", ldc)(la, lb), ldc(la, lb));
+	assert_same_ldc(GATE("args.ldc_of", ldc_of)(2.0, -5.0), ldc_of(2.0, -5.0));
+	assert_same_ldc(GATE("args.ldc_mix", ldc_mix)(3, la, da, fa, 1.0L / 9),
+			ldc_mix(3, la, da, fa, 1.0L / 9));
+	double _Complex zgot = GATE("args.dc_of_ldc", dc_of_ldc)(la), zwant = dc_of_ldc(la);
+	assert_memory_equal(&zgot, &zwant, sizeof zgot);
+	assert_int_equal(pf_errno(), 0);
+	assert_int_equal(x87_in_use(), 0);
+}
+
+/* Each result right, and afterwards nothing left on either thread's x87
+ * stack: a register left full on the server would overflow its stack
+ * within 8 calls and turn every later long double result into a NaN. */
+static void hundred_long_double_complex_calls_leave_x87_stacks_empty(void **state)
+{
+	(void)state;
+	long double _Complex (*f)(long double _Complex, long double _Complex) = GATE("args.ldc", ldc);
+	for (int i = 0; i < 100; i++) {
+		long double _Complex a = __builtin_complex(1.0L * i, -0.5L);
+		long double _Complex b = __builtin_complex(1.0L / 3, 2.0L * i + 1);
+		assert_same_ldc(f(a, b), ldc(a, b));
+	}
+	assert_int_equal(GATE("args.x87_count", x87_count)(), 0);
+	assert_int_equal(x87_in_use(), 0);
+	/* And the other return kinds still come back right on that thread. */
+	long double want = ld(1.1L, 3.3L), got = GATE("args.ld", ld)(1.1L, 3.3L);
+	assert_memory_equal(&got, &want, 10);
+	assert_true(GATE("args.df", df)(1.25) == df(1.25));
+}
+
+static void migrating_long_double_complex_calls_leave_x87_empty(void **state)
+{
+	(void)state;
+	long double _Complex (*f)(long double _Complex, long double _Complex) =
+		GATE("args.ldc_migrating", ldc);
+	for (int i = 0; i < 100; i++) {
+		long double _Complex a = __builtin_complex(-1.0L * i, 0.25L);
+		long double _Complex b = __builtin_complex(1.0L / 9, 1.0L * i);
+		assert_same_ldc(f(a, b), ldc(a, b));
+	}
+	assert_int_equal(GATE("args.x87_count_migrating", x87_count)(), 0);
+	assert_int_equal(x87_in_use(), 0);
+}
+
+static void async_long_double_complex_result_in_st0_and_st1(void **state)
+{
+	(void)state;
+	pf_import *imp;
+	assert_int_equal(pf_import_create(&imp, "args.ldc", PF_IMPORT_ASYNC), 0);
+	uint64_t (*f)(long double _Complex, long double _Complex) =
+		PF_GATE(uint64_t(long double _Complex, long double _Complex), imp);
+	for (int i = 0; i < 20; i++) {
+		long double _Complex a = __builtin_complex(1.0L / (i + 1), 3.0L);
+		long double _Complex b = __builtin_complex(2.0L, -1.0L * i);
+		uint64_t ticket = f(a, b);
+		assert_int_not_equal(ticket, 0);
+		pf_result r;
+		assert_int_equal(pf_wait(ticket, -1, &r), 0);
+		assert_int_equal(r.has_long_double, 2);
+		assert_same_ldc(__builtin_complex(r.st0, r.st1), ldc(a, b));
+	}
+	/* A plain long double is one x87 value; a double none. */
+	assert_int_equal(pf_import_create(&imp, "args.ld", PF_IMPORT_ASYNC), 0);
+	pf_result r;
+	assert_int_equal(pf_wait(PF_GATE(uint64_t(long double, long double), imp)(1.1L, 3.3L), -1, &r), 0);
+	long double want = ld(1.1L, 3.3L);
+	assert_int_equal(r.has_long_double, 1);
+	assert_memory_equal(&r.st0, &want, 10);
+	assert_int_equal(pf_import_create(&imp, "args.df", PF_IMPORT_ASYNC), 0);
+	assert_int_equal(pf_wait(PF_GATE(uint64_t(double), imp)(1.25), -1, &r), 0);
+	assert_int_equal(r.has_long_double, 0);
+	assert_true(r.xmm0[0] == df(1.25));
+	assert_int_equal(GATE("args.x87_count", x87_count)(), 0);
+	assert_int_equal(x87_in_use(), 0);
+}
+
+/* A callee that leaves more on the x87 stack than any return type does:
+ * the caller gets the top two (as a direct call would), the server keeps
+ * nothing. */
+static void callee_leaving_three_x87_values_leaves_server_empty(void **state)
+{
+	(void)state;
+	long double _Complex (*f)(void) = GATE("args.three", pushes_three_x87_values);
+	for (int i = 0; i < 10; i++)
+		assert_same_ldc(f(), __builtin_complex(x87_pi(), x87_log2_10()));
+	assert_int_equal(GATE("args.x87_count", x87_count)(), 0);
+	assert_int_equal(x87_in_use(), 0);
+	/* The next call that returns no x87 value gives the caller none. */
+	f();
+	assert_true(GATE("args.df", df)(0.5) == df(0.5));
+	assert_int_equal(x87_in_use(), 0);
+}
+
+/* A caller that declares double for a long double function is left with
+ * st0 it never pops, exactly as after a direct call; the server is not. */
+static void long_double_returned_to_a_double_caller_leaves_server_empty(void **state)
+{
+	(void)state;
+	double (*volatile direct)(long double, long double) = (double (*)(long double, long double))(void *)ld;
+	double (*via)(long double, long double) =
+		(double (*)(long double, long double))pf_import_gate(import_ok("args.ld"));
+	(void)direct(1.0L, 2.0L);
+	int after_direct = x87_in_use();
+	x87_clear();
+	for (int i = 0; i < 10; i++) {
+		(void)via(1.0L, 2.0L);
+		assert_int_equal(x87_in_use(), after_direct);
+		x87_clear();
+	}
+	assert_int_equal(after_direct, 1);
+	assert_int_equal(GATE("args.x87_count", x87_count)(), 0);
+}
+
+/* The ABI keeps the x87 control word across a call (callee-saved) and
+ * leaves on the x87 stack only what the callee returned. */
+static void caller_x87_control_word_kept_and_stack_holds_only_the_result(void **state)
+{
+	(void)state;
+	uint16_t before = x87_control_word();
+	uint16_t odd = (uint16_t)((before & ~0x0f00u) | 0x0e00u);  /* toward zero, 64-bit */
+	x87_set_control_word(odd);
+	double d = GATE("args.df", df)(1.25);
+	uint16_t after_double = x87_control_word();
+	int in_use_double = x87_in_use();
+	long double l = GATE("args.ld", ld)(1.1L, 3.3L);
+	uint16_t after_ld = x87_control_word();
+	long double _Complex z = GATE("args.ldc_of", ldc_of)(2.0, 3.0);
+	uint16_t after_ldc = x87_control_word();
+	int in_use_ldc = x87_in_use();
+	x87_set_control_word(before);
+	assert_int_equal(after_double, odd);
+	assert_int_equal(after_ld, odd);
+	assert_int_equal(after_ldc, odd);
+	assert_int_equal(in_use_double, 0);
+	assert_int_equal(in_use_ldc, 0);   /* both parts were popped into z */
+	/* The server computed with its own control word, the default one. */
+	long double lwant = ld(1.1L, 3.3L);
+	assert_true(d == df(1.25));
+	assert_memory_equal(&l, &lwant, 10);
+	assert_same_ldc(z, ldc_of(2.0, 3.0));
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -184,6 +387,13 @@ int main(void)
 		cmocka_unit_test(int128),
 		cmocka_unit_test(structs_returned),
 		cmocka_unit_test(variadic_callee),
+		cmocka_unit_test(complex_arguments_and_results),
+		cmocka_unit_test(hundred_long_double_complex_calls_leave_x87_stacks_empty),
+		cmocka_unit_test(migrating_long_double_complex_calls_leave_x87_empty),
+		cmocka_unit_test(async_long_double_complex_result_in_st0_and_st1),
+		cmocka_unit_test(callee_leaving_three_x87_values_leaves_server_empty),
+		cmocka_unit_test(long_double_returned_to_a_double_caller_leaves_server_empty),
+		cmocka_unit_test(caller_x87_control_word_kept_and_stack_holds_only_the_result),
 	};
 	int failed = _cmocka_run_group_tests(ARGS_GROUP, tests,
 					     sizeof tests / sizeof tests[0], setup, teardown);

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../common.h"
-#include "decode.h"
+#include "entry/decode.h"
 
 #define TRIALS  100
 #define THREADS 8
@@ -40,7 +40,8 @@ static int decodes_alike(struct decoder *dec)
 	static const uint8_t mov_rdx[] = { 0x48, 0x8b, 0x10 };        /* mov rdx, qword ptr [rax] */
 	/* mov rax, qword ptr [0x1000] (a0-a3 form, 32-bit address): rax is
 	 * implicit in the encoding, and Capstone finds it in the table it
-	 * sorts on first use. */
+	 * sorts on first use. With rax it is a mov load, refused for its 0x67
+	 * prefix; without (a torn table) it has one operand and is no mov. */
 	static const uint8_t mov_rax[] = { 0x67, 0x48, 0xa1, 0, 0x10, 0, 0 };
 	static const uint8_t in_al[] = { 0xec };                      /* in al, dx */
 	struct insn in;
@@ -50,8 +51,8 @@ static int decodes_alike(struct decoder *dec)
 	if (!decode_at(dec, (uintptr_t)mov_rdx, &in) || in.kind != INSN_MOV_LOAD ||
 	    in.dest != REG_RDX || in.base != REG_RAX)
 		return 11;
-	if (!decode_at(dec, (uintptr_t)mov_rax, &in) || in.kind != INSN_MOV_LOAD ||
-	    in.dest != REG_RAX || in.base != INSN_NO_REG || in.disp != 0x1000)
+	if (!decode_at(dec, (uintptr_t)mov_rax, &in) || in.kind != INSN_OTHER ||
+	    in.prefix != 0x67)
 		return 12;
 	char text[64];
 	decode_text(dec, (uintptr_t)in_al, text, sizeof text);

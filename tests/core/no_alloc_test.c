@@ -28,12 +28,21 @@ int main(void)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
 
 static atomic_long allocations;
 
 void *malloc(size_t n) { atomic_fetch_add(&allocations, 1); return __libc_malloc(n); }
 void *calloc(size_t a, size_t b) { atomic_fetch_add(&allocations, 1); return __libc_calloc(a, b); }
 void *realloc(void *p, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_realloc(p, n); }
+void *aligned_alloc(size_t a, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_memalign(a, n); }
+void *memalign(size_t a, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_memalign(a, n); }
+int posix_memalign(void **p, size_t a, size_t n)
+{
+	atomic_fetch_add(&allocations, 1);
+	*p = __libc_memalign(a, n);
+	return *p ? 0 : 12;   /* ENOMEM */
+}
 
 static long add(long a, long b) { return a + b; }
 
@@ -58,6 +67,48 @@ static void ten_thousand_calls_allocate_nothing(void **state)
 	stop_server(server);
 }
 
+/* Asynchronous and one-way calls travel in heap messages that are kept for
+ * reuse: once a first batch has reached the number in flight, later
+ * batches of the same size allocate nothing. */
+#define BATCH 100
+
+static void batches(long (*async)(long, long), long (*oneway)(long, long),
+		    long (*sync)(long, long), int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		uint64_t tickets[BATCH];
+		for (long i = 0; i < BATCH; i++)
+			tickets[i] = (uint64_t)async(i, 1);
+		for (long i = 0; i < BATCH; i++) {
+			pf_result res;
+			assert_int_equal(pf_wait(tickets[i], -1, &res), 0);
+			assert_int_equal((long)res.rax, i + 1);
+		}
+		for (long i = 0; i < BATCH; i++)
+			assert_int_equal(oneway(i, 1), 0);
+		/* FIFO: once this returns, the one-way calls before it ran. */
+		assert_int_equal(sync(1, 1), 2);
+	}
+}
+
+static void async_and_oneway_calls_allocate_nothing_after_a_first_batch(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = { { "nb.add", (void *)add, 0, 0 }, { 0 } };
+	pf_process *server = start_server("nb", ex);
+	pf_import *ai, *oi;
+	assert_int_equal(pf_import_create(&ai, "nb.add", PF_IMPORT_ASYNC), 0);
+	assert_int_equal(pf_import_create(&oi, "nb.add", PF_IMPORT_ONEWAY), 0);
+	long (*async)(long, long) = PF_GATE(long(long, long), ai);
+	long (*oneway)(long, long) = PF_GATE(long(long, long), oi);
+	long (*sync)(long, long) = PF_GATE(long(long, long), import_ok("nb.add"));
+	batches(async, oneway, sync, 1);
+	long before = atomic_load(&allocations);
+	batches(async, oneway, sync, 50);   /* 10,000 calls */
+	assert_int_equal(atomic_load(&allocations) - before, 0);
+	stop_server(server);
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -65,6 +116,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ten_thousand_calls_allocate_nothing),
+		cmocka_unit_test(async_and_oneway_calls_allocate_nothing_after_a_first_batch),
 	};
 	int failed = cmocka_run_group_tests_name("no allocation", tests, NULL, NULL);
 	pf_thread_detach();

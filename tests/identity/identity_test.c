@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 #include "../common.h"
-#include "caller_data.h"
-#include "grants.h"
-#include "handles.h"
+#include "ident/caller_data.h"
+#include "ident/grants.h"
+#include "ident/handles.h"
 
 /* ---- actors ------------------------------------------------------------- */
 

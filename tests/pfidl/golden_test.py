@@ -6,11 +6,12 @@ For each INTERFACE.pfidl, golden/NAME/ holds the three files pfidl writes
 a unified diff. After an intended change to the generated code, rewrite the
 copies with --update and review them with git diff.
 
-With --include DIR (where pfipc.h is), every generated file is also
-compiled with -Wall -Wextra -Werror, so a golden copy cannot be wrong C.
+With --include DIR (repeatable: where pfipc.h and pfipc_version.h are),
+every generated file is also compiled with -Wall -Wextra -Werror, so a
+golden copy cannot be wrong C.
 
 usage: golden_test.py PFIDL_PY GOLDEN_DIR INTERFACE.pfidl...
-                      [--include DIR] [--update]
+                      [--include DIR]... [--update]
 """
 
 import difflib
@@ -46,13 +47,14 @@ def compare(expected_dir, actual_dir, names):
     return failures
 
 
-def compile_check(outdir, names, include):
+def compile_check(outdir, names, includes):
     """Problems the C compiler finds in the generated files."""
     cc = os.environ.get("CC", "cc")
     failures = 0
+    flags = [f for d in includes for f in ("-I", d)]
     for name in names:
         r = subprocess.run([cc, "-std=gnu11", "-fsyntax-only", "-Wall",
-                            "-Wextra", "-Werror", "-x", "c", "-I", include,
+                            "-Wextra", "-Werror", "-x", "c", *flags,
                             "-I", outdir, os.path.join(outdir, name)],
                            capture_output=True, text=True)
         if r.returncode:
@@ -71,10 +73,12 @@ def _read(path):
 def main():
     args = [a for a in sys.argv[1:] if a != "--update"]
     update = "--update" in sys.argv
-    include = None
-    if "--include" in args:
+    # --include DIR, as often as needed (pfipc.h and the generated
+    # pfipc_version.h live in different trees).
+    includes = []
+    while "--include" in args:
         i = args.index("--include")
-        include = args[i + 1]
+        includes.append(args[i + 1])
         del args[i:i + 2]
     pfidl, golden, interfaces = args[0], args[1], args[2:]
     failures = 0
@@ -89,8 +93,8 @@ def main():
             out = os.path.join(tmp, "out")
             os.mkdir(out)
             names = generate(pfidl, copy, out)
-            if include:
-                failures += compile_check(out, names, include)
+            if includes:
+                failures += compile_check(out, names, includes)
             if update:
                 shutil.rmtree(expected, ignore_errors=True)
                 shutil.copytree(out, expected)

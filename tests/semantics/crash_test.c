@@ -2,12 +2,16 @@
  * get -EOWNERDEAD, everyone else keeps running, and a process with a
  * restart policy comes back. */
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../death.h"
+#include "../x87.h"
 
 static void sleep_ms(long ms)
 {
@@ -166,6 +170,189 @@ static void server_crashed_100_times_with_restart_answers_every_call(void **stat
 	stop_server(flaky_p);
 }
 
+/* A crash with values on the x87 stack: they must not outlive it on the
+ * thread that serves the next incarnation. */
+static long x87_then_crash(long x)
+{
+	__asm__ volatile("fld1\n\tfchs\n\tfldl2t\n\tfldpi" : : : "memory");
+	*wild = x;
+	return x;
+}
+static long x87_count(long x) { (void)x; return x87_in_use(); }
+
+static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
+{
+	(void)state;
+	static const struct one_export ex[] = {
+		{ "x87crash.crash", (void *)x87_then_crash, 0, 0 },
+		{ "x87crash.count", (void *)x87_count, 0, 0 }, { 0 } };
+	pf_process *p;
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&p, "x87crash", &opts, export_list_init, (void *)ex), 0);
+	long (*crash)(long) = PF_GATE(long(long), import_ok("x87crash.crash"));
+	long (*count)(long) = PF_GATE(long(long), import_ok("x87crash.count"));
+	for (int i = 0; i < 10; i++) {
+		crash(1);
+		assert_int_equal(pf_errno(), -EOWNERDEAD);
+		assert_int_equal(x87_in_use(), 0);
+		/* Calls made while it restarts fail too; the first that
+		 * reaches the new incarnation counts. */
+		long n = -1;
+		for (int tries = 0; tries < 1000 && n < 0; tries++) {
+			long r = count(0);
+			if (pf_errno() == 0)
+				n = r;
+			else
+				sleep_ms(1);
+		}
+		assert_int_equal(n, 0);
+	}
+	stop_server(p);
+}
+
+/* ---- what a call sees of a restart --------------------------------------- */
+
+static atomic_int incarnation;
+static sem_t restart_gate;
+
+static long crash_now(long x) { *wild = x; return x; }
+
+/* The first incarnation exports "phoenix.crash"; later ones wait at the
+ * gate, then export only "phoenix.other": the name is unowned while the
+ * process restarts, and stays unowned after. */
+static int phoenix_init(void *arg)
+{
+	(void)arg;
+	if (atomic_fetch_add(&incarnation, 1) == 0)
+		return pf_export("phoenix.crash", (void *)crash_now, 0, 0);
+	while (sem_wait(&restart_gate) != 0)
+		;
+	return pf_export("phoenix.other", (void *)fine, 0, 0);
+}
+
+static void call_during_and_after_a_restart_fails_eownerdead_not_esrch(void **state)
+{
+	(void)state;
+	atomic_store(&incarnation, 0);
+	sem_init(&restart_gate, 0, 0);
+	pf_process *p;
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&p, "phoenix", &opts, phoenix_init, NULL), 0);
+	long (*crash)(long) = PF_GATE(long(long), import_ok("phoenix.crash"));
+	crash(1);
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	/* Restarting (its init waits at the gate): the name has no owner. */
+	while (atomic_load(&incarnation) < 2)
+		sleep_ms(1);
+	crash(1);
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	/* Restarted: the process runs again, and the name has no owner still
+	 * — a call that raced the restart sees exactly this. */
+	sem_post(&restart_gate);
+	pf_import *other_imp;
+	assert_int_equal(pf_import_create(&other_imp, "phoenix.other", PF_IMPORT_LAZY), 0);
+	long (*other)(long) = PF_GATE(long(long), other_imp);
+	for (int tries = 0; other(1) != 2; tries++) {
+		assert_true(tries < 5000);
+		sleep_ms(1);
+	}
+	crash(1);
+	assert_int_equal(pf_errno(), -EOWNERDEAD);
+	assert_non_null(strstr(pf_error_message(), "crashed"));
+	/* Only a process that really stopped makes it -ESRCH. */
+	stop_server(p);
+	crash(1);
+	assert_int_equal(pf_errno(), -ESRCH);
+	sem_destroy(&restart_gate);
+}
+
+/* ---- one line per crash, whole ------------------------------------------ */
+
+#define LINE_CRASHES 1000
+
+struct crasher {
+	const char *name;
+	pf_process *p;
+};
+
+static void *crash_many(void *arg)
+{
+	struct crasher *c = arg;
+	char process[16];
+	snprintf(process, sizeof process, "%s-c", c->name);
+	pf_process_join_self(NULL, process);
+	char export[32];
+	snprintf(export, sizeof export, "%s.crash", c->name);
+	pf_import *imp;
+	if (pf_import_create(&imp, export, PF_IMPORT_LAZY))
+		_exit(3);
+	long (*crash)(long) = PF_GATE(long(long), imp);
+	while (pf_process_crashes(c->p) < LINE_CRASHES)
+		crash(1);
+	return NULL;
+}
+
+static int lines_init(void *arg)
+{
+	char export[32];
+	snprintf(export, sizeof export, "%s.crash", (const char *)arg);
+	return pf_export(export, (void *)crash_now, 0, 0);
+}
+
+/* Two processes crash 1000 times each at once, in a child whose stderr is a
+ * pipe; the parent reads the lines. */
+static void two_crashing_processes(void)
+{
+	static struct crasher c[2] = { { "linea", NULL }, { "lineb", NULL } };
+	pf_process_options opts = { .restart = PF_RESTART_ALWAYS };
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		if (pf_process_create(&c[i].p, c[i].name, &opts, lines_init, (void *)c[i].name))
+			_exit(2);
+		pthread_create(&th[i], NULL, crash_many, &c[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+}
+
+static void crash_lines_from_two_processes_never_merge(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		two_crashing_processes();
+		_exit(0);
+	}
+	close(fds[1]);
+	static char text[1 << 20];
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(fds[0], text + n, sizeof text - 1 - n)) > 0)
+		n += (size_t)r;
+	text[n] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	int lines = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		bool whole = strncmp(line, "pfipc: process \"line", 20) == 0 &&
+			     strstr(line, "\" crashed in \"line") &&
+			     strlen(line) > 26 &&
+			     strcmp(line + strlen(line) - 26, "its callers get EOWNERDEAD") == 0 &&
+			     !strstr(line + 1, "pfipc:");
+		if (!whole)
+			fail_msg("a merged or broken line: %s", line);
+		lines++;
+	}
+	assert_int_equal(lines, 2 * LINE_CRASHES);
+}
+
 int main(void)
 {
 	pf_process *client;
@@ -178,6 +365,9 @@ int main(void)
 		cmocka_unit_test(sigbus_in_export_is_contained),
 		cmocka_unit_test(stack_overflow_in_export_is_contained),
 		cmocka_unit_test(server_crashed_100_times_with_restart_answers_every_call),
+		cmocka_unit_test(crash_with_x87_values_leaves_next_call_x87_empty),
+		cmocka_unit_test(call_during_and_after_a_restart_fails_eownerdead_not_esrch),
+		cmocka_unit_test(crash_lines_from_two_processes_never_merge),
 	};
 	int failed = cmocka_run_group_tests_name("crashes", tests, NULL, NULL);
 	pf_thread_detach();

@@ -1,0 +1,195 @@
+/* Export names and namespaces. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ident/registry.h"
+#include "proc/process.h"
+
+#define MAX_ENTRIES    LIMIT_EXPORT_NAMES
+#define MAX_NAMESPACES LIMIT_NAMESPACES
+#define PART_MAX       LIMIT_NAME_PART
+
+struct namespace_owner {
+	char name[PART_MAX + 1];
+	struct pf_process *owner;
+};
+
+/* Writers hold `lock`; the call path reads entries' atomics without it. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct export_entry entries[MAX_ENTRIES];
+static unsigned nentries;
+static struct namespace_owner namespaces[MAX_NAMESPACES];
+static unsigned nnamespaces;
+
+unsigned registry_index(const struct export_entry *e)
+{
+	return (unsigned)(e - entries);
+}
+
+static bool part_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > PART_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z')))
+			return false;
+	}
+	return true;
+}
+
+bool registry_name_valid(const char *name)
+{
+	if (!name)
+		return false;
+	const char *dot = strchr(name, '.');
+	return dot && part_valid(name, (size_t)(dot - name)) &&
+	       part_valid(dot + 1, strlen(dot + 1));
+}
+
+static struct export_entry *find_locked(const char *name)
+{
+	for (unsigned i = 0; i < nentries; i++)
+		if (strcmp(entries[i].name, name) == 0)
+			return &entries[i];
+	return NULL;
+}
+
+static struct export_entry *create_locked(const char *name)
+{
+	if (nentries == MAX_ENTRIES)
+		return NULL;
+	struct export_entry *e = &entries[nentries];
+	strcpy(e->name, name);
+	nentries++;
+	return e;
+}
+
+/* The namespace of NAME belongs to P, or to nobody alive: claim it. */
+static int claim_namespace_locked(struct pf_process *p, const char *name)
+{
+	size_t n = (size_t)(strchr(name, '.') - name);
+	for (unsigned i = 0; i < nnamespaces; i++) {
+		struct namespace_owner *ns = &namespaces[i];
+		if (strlen(ns->name) != n || memcmp(ns->name, name, n) != 0)
+			continue;
+		if (ns->owner != p && process_is_alive(ns->owner))
+			return -EEXIST;
+		ns->owner = p;
+		return 0;
+	}
+	if (nnamespaces == MAX_NAMESPACES)
+		return -ENOSPC;
+	memcpy(namespaces[nnamespaces].name, name, n);
+	namespaces[nnamespaces].name[n] = '\0';
+	namespaces[nnamespaces++].owner = p;
+	return 0;
+}
+
+static bool bufs_valid(const pf_buffer_param *bufs, unsigned nbufs,
+		       size_t stack_bytes)
+{
+	if (nbufs > PF_MAX_BUFFER_PARAMS || (nbufs && !bufs))
+		return false;
+	unsigned limit = PF_ARG_STACK(stack_bytes / 8);
+	for (unsigned i = 0; i < nbufs; i++) {
+		const pf_buffer_param *b = &bufs[i];
+		if (b->ptr_arg >= limit || b->len_arg >= limit ||
+		    b->ptr_arg == b->len_arg || b->dir < PF_BUF_IN ||
+		    b->dir > PF_BUF_INOUT ||
+		    (b->len_size != 0 && b->len_size != 4 && b->len_size != 8))
+			return false;
+	}
+	return true;
+}
+
+static bool def_same(const struct export_def *a, const struct export_def *b)
+{
+	if (a->fn != b->fn || a->stack_bytes != b->stack_bytes ||
+	    a->flags != b->flags || a->nbufs != b->nbufs)
+		return false;
+	for (unsigned i = 0; i < a->nbufs; i++) {
+		const pf_buffer_param *x = &a->bufs[i], *y = &b->bufs[i];
+		if (x->ptr_arg != y->ptr_arg || x->len_arg != y->len_arg ||
+		    x->dir != y->dir || x->len_size != y->len_size ||
+		    x->max_len != y->max_len)
+			return false;
+	}
+	return true;
+}
+
+/* The record for WANT: one E had before, or a new one. Records are never
+ * freed, because a caller that read one before a re-export may still be
+ * using it and nothing tells us when it stops; reusing an identical one
+ * keeps a process that restarts and exports the same again from growing
+ * the list, so memory grows only with the distinct definitions a name
+ * ever had. */
+static const struct export_def *def_record_locked(struct export_entry *e,
+						  const struct export_def *want)
+{
+	for (struct export_def *d = e->defs; d; d = d->older)
+		if (def_same(d, want))
+			return d;
+	struct export_def *d = malloc(sizeof *d);
+	if (!d)
+		return NULL;
+	*d = *want;
+	d->older = e->defs;
+	e->defs = d;
+	return d;
+}
+
+int registry_export(struct pf_process *p, const char *name, void *fn,
+		    size_t stack_bytes, unsigned flags,
+		    const pf_buffer_param *bufs, unsigned nbufs)
+{
+	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
+			       PF_EXPORT_PRIVATE;
+	if (!p || !fn || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
+	    (flags & ~known) || stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES ||
+	    !bufs_valid(bufs, nbufs, stack_bytes))
+		return -EINVAL;
+	struct export_def want = { .fn = fn, .stack_bytes = (unsigned)stack_bytes,
+				   .flags = flags, .nbufs = nbufs };
+	if (nbufs)
+		memcpy(want.bufs, bufs, nbufs * sizeof *bufs);
+	pthread_mutex_lock(&lock);
+	int rc = claim_namespace_locked(p, name);
+	struct export_entry *e = rc ? NULL : find_locked(name);
+	if (!rc && e && atomic_load(&e->owner))
+		rc = -EEXIST;   /* by another process, or twice by this one */
+	if (!rc && !e && !(e = create_locked(name)))
+		rc = -ENOSPC;
+	const struct export_def *def = rc ? NULL : def_record_locked(e, &want);
+	if (!rc && !def)
+		rc = -ENOMEM;
+	if (!rc) {
+		atomic_store_explicit(&e->def, def, memory_order_release);
+		atomic_store(&e->last_owner, p);
+		atomic_store_explicit(&e->owner, p, memory_order_release);
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+struct export_entry *registry_lookup(const char *name, bool create)
+{
+	pthread_mutex_lock(&lock);
+	struct export_entry *e = find_locked(name);
+	if (!e && create)
+		e = create_locked(name);
+	pthread_mutex_unlock(&lock);
+	return e;
+}
+
+void registry_withdraw(struct pf_process *p)
+{
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < nentries; i++) {
+		struct pf_process *cur = p;
+		atomic_compare_exchange_strong(&entries[i].owner, &cur, NULL);
+	}
+	pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,63 @@
+/* The export namespace: qualified names ("fs.open") and who serves them.
+ * Entries are never freed: an import keeps pointing at its entry while the
+ * export is withdrawn and exported again (restart, lazy binding). */
+#ifndef PF_REGISTRY_H
+#define PF_REGISTRY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "limits.h"
+#include "pfipc.h"
+
+struct pf_process;
+
+/* What one pf_export said. Immutable once published and never freed, so a
+ * caller (or the fault handler) may keep using the one it read while the
+ * name is exported again. */
+struct export_def {
+	void *fn;
+	unsigned stack_bytes;
+	unsigned flags;
+	unsigned nbufs;
+	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
+	struct export_def *older;   /* the entry's earlier definitions */
+};
+
+struct export_entry {
+	char name[LIMIT_EXPORT_NAME];
+	/* The process serving the name now, or NULL (not yet exported, or
+	 * withdrawn). Published after `def`, so a reader that sees an owner
+	 * (acquire) sees that owner's definition or a later one. */
+	struct pf_process *_Atomic owner;
+	struct pf_process *_Atomic last_owner;  /* who served it last */
+	const struct export_def *_Atomic def;   /* NULL until first exported */
+	struct export_def *defs;                /* every definition (lock) */
+};
+
+/* E's current definition; not NULL once E has had an owner. One atomic
+ * load: async-signal-safe. */
+static inline const struct export_def *registry_def(const struct export_entry *e)
+{
+	return atomic_load_explicit(&e->def, memory_order_acquire);
+}
+
+/* E's place in the table, 0 .. LIMIT_EXPORT_NAMES - 1: other layers keep
+ * their own per-export state in tables of that size. */
+unsigned registry_index(const struct export_entry *e);
+
+/* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
+bool registry_name_valid(const char *name);
+
+int registry_export(struct pf_process *p, const char *name, void *fn,
+		    size_t stack_bytes, unsigned flags,
+		    const pf_buffer_param *bufs, unsigned nbufs);
+
+/* The entry for NAME; with CREATE, an unbound one is made if none exists
+ * (a lazy import). NULL if absent (or the table is full). */
+struct export_entry *registry_lookup(const char *name, bool create);
+
+/* Withdraw every export of P (it stopped). */
+void registry_withdraw(struct pf_process *p);
+
+#endif

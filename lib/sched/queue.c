@@ -1,0 +1,308 @@
+/* The queue: any thread (and the fault handler) pushes without a lock;
+ * the process's own threads take calls off it one at a time, under a lock
+ * they alone take (normal context only).
+ *
+ * Pushing is Vyukov's intrusive multi-producer queue: one exchange on the
+ * head, then a store linking the previous node. Taking is single-consumer,
+ * hence the consumers' lock. A call is never unlinked from the middle: a
+ * caller that gives up marks it ABANDONED, and the consumer that meets it
+ * frees it instead of running it.
+ *
+ * A process that stops, crashes or dies must not be left with a call
+ * queued after its last look at the queue: a pusher counts itself in
+ * `pushing` before it reads the state, and a state change waits for the
+ * count to drop to zero before it drains the queue (Dekker, seq_cst). */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include "base/msg.h"
+#include "proc/process.h"
+#include "proc/wait.h"
+#include "sched/deadlock.h"
+#include "sched/queue.h"
+#include "sched/turns.h"
+
+struct run_queue {
+	/* The producers' line: every push writes it. */
+	alignas(64) struct qlink *_Atomic head;   /* last pushed */
+	_Atomic unsigned pushing;                 /* pushers between their
+						     state check and link */
+	/* The consumers' lines. */
+	alignas(64) pthread_mutex_t lock;
+	struct qlink *_Atomic tail;               /* next to take */
+	struct qlink stub;
+	/* Calls of a busy non-reentrant export wait here, in arrival order,
+	 * for its running call to pass the turn on. */
+	struct call_msg *parked_head, *parked_tail;
+};
+
+static struct call_msg *msg_of(struct qlink *l)
+{
+	return (struct call_msg *)((char *)l - offsetof(struct call_msg, qlink));
+}
+
+int queue_create(struct pf_process *p)
+{
+	struct run_queue *q = aligned_alloc(64, (sizeof *q + 63) & ~(size_t)63);
+	if (!q)
+		return -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	atomic_store(&q->stub.next, NULL);
+	atomic_store(&q->head, &q->stub);
+	atomic_store(&q->tail, &q->stub);
+	atomic_store(&q->pushing, 0);
+	q->parked_head = q->parked_tail = NULL;
+	p->queue = q;
+	return 0;
+}
+
+/* Async-signal-safe: an exchange and a store. */
+static void link_in(struct run_queue *q, struct qlink *n)
+{
+	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+	struct qlink *prev = atomic_exchange_explicit(&q->head, n, memory_order_acq_rel);
+	atomic_store_explicit(&prev->next, n, memory_order_release);
+}
+
+static bool accepting(int state)
+{
+	return state == PROC_STARTING || state == PROC_RUNNING;
+}
+
+int queue_push(struct pf_process *p, struct call_msg *m)
+{
+	struct run_queue *q = p->queue;
+	atomic_fetch_add(&q->pushing, 1);
+	int state = atomic_load(&p->state);
+	if (!accepting(state)) {
+		atomic_fetch_sub(&q->pushing, 1);
+		return state == PROC_CRASHED || atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH;
+	}
+	atomic_store_explicit(&m->state, MSG_QUEUED, memory_order_relaxed);
+	link_in(q, &m->qlink);
+	atomic_fetch_sub_explicit(&q->pushing, 1, memory_order_release);
+	wake_group_notify_idle(&p->threads);
+	return 0;
+}
+
+bool queue_pending(const struct pf_process *p)
+{
+	const struct run_queue *q = p->queue;
+	return atomic_load_explicit(&q->head, memory_order_relaxed) != &q->stub;
+}
+
+/* Take the oldest pushed call, or NULL (also while a pusher is between its
+ * exchange and its link: its call is taken next time). Lock held. */
+static struct call_msg *take_locked(struct run_queue *q)
+{
+	struct qlink *tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	struct qlink *next = atomic_load_explicit(&tail->next, memory_order_acquire);
+	if (tail == &q->stub) {
+		if (!next)
+			return NULL;
+		atomic_store_explicit(&q->tail, next, memory_order_relaxed);
+		tail = next;
+		next = atomic_load_explicit(&tail->next, memory_order_acquire);
+	}
+	if (next) {
+		atomic_store_explicit(&q->tail, next, memory_order_relaxed);
+		return msg_of(tail);
+	}
+	if (tail != atomic_load_explicit(&q->head, memory_order_acquire))
+		return NULL;   /* a push is half done */
+	link_in(q, &q->stub);
+	next = atomic_load_explicit(&tail->next, memory_order_acquire);
+	if (!next)
+		return NULL;
+	atomic_store_explicit(&q->tail, next, memory_order_relaxed);
+	return msg_of(tail);
+}
+
+/* M leaves the queue to run: false if its caller gave up on it meanwhile
+ * (then it is freed here, unless it is a thread's own storage, which its
+ * caller replaced and never uses again). */
+static bool claim(struct call_msg *m)
+{
+	uint32_t queued = MSG_QUEUED;
+	if (atomic_compare_exchange_strong(&m->state, &queued, MSG_RUNNING))
+		return true;
+	msg_free(m);   /* ABANDONED: only the queue still knew it */
+	return false;
+}
+
+/* A non-reentrant export's calls take turns in arrival order: the call that
+ * finds its export free takes the turn, later ones park until it is passed
+ * on. With one thread this is what lets a thread that waits inside the
+ * export (for a nested call) go on serving other exports' calls, and park a
+ * new call to the busy export instead of failing it; with a pool it also
+ * keeps two threads from overtaking each other. */
+static bool takes_turns(const struct call_msg *m)
+{
+	return !(m->flags & PF_EXPORT_REENTRANT);
+}
+
+static void park(struct run_queue *q, struct call_msg *m)
+{
+	m->next = NULL;
+	if (q->parked_tail)
+		q->parked_tail->next = m;
+	else
+		q->parked_head = m;
+	q->parked_tail = m;
+}
+
+/* Unlink M from the singly linked list HEAD/TAIL (M is in it). */
+static void unlink_msg(struct call_msg **head, struct call_msg **tail, struct call_msg *m)
+{
+	for (struct call_msg **link = head, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+		if (*link != m)
+			continue;
+		*link = m->next;
+		if (*tail == m)
+			*tail = prev;
+		return;
+	}
+}
+
+/* Lock held: the next call that may run now, or NULL. */
+static struct call_msg *next_runnable_locked(struct run_queue *q)
+{
+	struct call_msg *m;
+	while ((m = take_locked(q)) != NULL) {
+		m->in_turn = false;
+		if (!takes_turns(m)) {
+			if (claim(m))
+				return m;
+			continue;
+		}
+		if (turn_take(m->entry)) {
+			if (claim(m)) {
+				m->in_turn = true;
+				return m;
+			}
+			/* Nobody was parked behind a free turn: just drop it. */
+			turn_drop(m->entry);
+			continue;
+		}
+		/* Parking a call that closes a cycle would hang it: hand it
+		 * over, and serving it reports the deadlock. */
+		struct pf_thread *h = serial_holder(m->entry);
+		if (h && deadlock_would_wait_forever(m, h)) {
+			if (claim(m))
+				return m;
+			continue;
+		}
+		park(q, m);
+	}
+	return NULL;
+}
+
+struct call_msg *queue_pop(struct pf_process *p)
+{
+	struct run_queue *q = p->queue;
+	if (!queue_pending(p))
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	struct call_msg *m = next_runnable_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	return m;
+}
+
+struct call_msg *queue_pass_turn(struct pf_process *p, const struct export_entry *e)
+{
+	struct run_queue *q = p->queue;
+	pthread_mutex_lock(&q->lock);
+	struct call_msg *m = q->parked_head;
+	for (;;) {
+		while (m && m->entry != e)
+			m = m->next;
+		if (!m) {
+			turn_drop(e);
+			break;
+		}
+		struct call_msg *after = m->next;
+		unlink_msg(&q->parked_head, &q->parked_tail, m);
+		if (claim(m)) {
+			m->in_turn = true;
+			break;
+		}
+		m = after;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return m;
+}
+
+bool queue_cancel(struct call_msg *m)
+{
+	uint32_t queued = MSG_QUEUED;
+	return atomic_compare_exchange_strong(&m->state, &queued, MSG_ABANDONED);
+}
+
+/* Lock held, no pusher in flight: everything pushed or parked, as one list
+ * linked by `next`; the queue is left empty. */
+static struct call_msg *drain_locked(struct run_queue *q)
+{
+	struct call_msg *all = q->parked_head, **end = &all;
+	while (*end)
+		end = &(*end)->next;
+	struct call_msg *m;
+	while ((m = take_locked(q)) != NULL) {
+		m->next = NULL;
+		*end = m;
+		end = &m->next;
+	}
+	q->parked_head = q->parked_tail = NULL;
+	return all;
+}
+
+/* After a state change: every pusher that read the old state has linked
+ * its call, so a drain now sees it. */
+static void wait_for_pushers(struct run_queue *q)
+{
+	while (atomic_load(&q->pushing))
+		sched_yield();
+}
+
+bool queue_crash(struct pf_process *p, struct call_msg **drained)
+{
+	struct run_queue *q = p->queue;
+	pthread_mutex_lock(&q->lock);
+	int state = atomic_load(&p->state);
+	bool running = accepting(state);
+	*drained = NULL;
+	if (running) {
+		atomic_store(&p->state, PROC_CRASHED);
+		atomic_fetch_add(&p->crashes, 1);
+		atomic_store(&p->died_crashed, true);
+		wait_for_pushers(q);
+		*drained = drain_locked(q);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return running;
+}
+
+void queue_stop(struct pf_process *p)
+{
+	struct run_queue *q = p->queue;
+	pthread_mutex_lock(&q->lock);
+	if (atomic_load(&p->state) < PROC_STOPPING)
+		atomic_store(&p->state, PROC_STOPPING);
+	pthread_mutex_unlock(&q->lock);
+	/* What was pushed before is served; nothing is pushed after. */
+	wait_for_pushers(q);
+}
+
+int queue_finish(struct pf_process *p, struct call_msg **drained)
+{
+	struct run_queue *q = p->queue;
+	pthread_mutex_lock(&q->lock);
+	int was = atomic_exchange(&p->state, PROC_DEAD);
+	wait_for_pushers(q);
+	*drained = drain_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	return was;
+}

@@ -1,0 +1,114 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include "base/msg.h"
+#include "ident/registry.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sched/abandon.h"
+#include "sched/complete.h"
+#include "sched/copies.h"
+#include "sched/crashed.h"
+#include "sched/queue.h"
+#include "sched/serve.h"
+#include "sched/turns.h"
+#include "x86_64/regs.h"
+
+/* Back from the fault handler after a crash inside an export: the crash
+ * signals are still blocked (we left the handler by longjmp, not
+ * sigreturn), so unblock them for the next crash. */
+static void unblock_crash_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGSEGV);
+	sigaddset(&set, SIGBUS);
+	sigaddset(&set, SIGFPE);
+	sigaddset(&set, SIGILL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* The export has run: copy out-buffers back, but only to a caller that
+ * still waits; FINISHING stops it from giving up while we write to its
+ * memory. */
+static void copy_back(struct call_msg *m, struct buffer_copies *c)
+{
+	uint32_t running = MSG_RUNNING;
+	if (c->n == 0)
+		return;
+	if (atomic_compare_exchange_strong(&m->state, &running, MSG_FINISHING))
+		buffers_copy_out(c);
+	else
+		buffers_release(c);   /* the caller gave up */
+}
+
+/* A crash unwound T to F: put T back as it was when F began. Calls T made
+ * since (a stack overflow in the await path leaves some in flight) are
+ * given up, so no callee writes into a message T will use again. */
+static void recover(struct pf_thread *t, struct serve_frame *f)
+{
+	unblock_crash_signals();
+	buffers_release(&f->copies);
+	calls_unwind(t, f->depth);
+	atomic_store(&t->waiting_on, f->waiting_on);
+}
+
+static void serve_one(struct pf_thread *t, struct call_msg *m)
+{
+	const struct export_entry *e = m->entry;
+	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
+	int err = serial ? serial_enter(t, m) : 0;
+	if (err) {
+		msg_complete(m, err);
+		return;
+	}
+	atomic_store_explicit(&m->server, t, memory_order_relaxed);
+	struct pf_process *self = t->self, *caller = t->caller_proc;
+	t->self = m->callee;
+	t->caller_proc = m->from;
+
+	struct serve_frame f = {
+		.m = m, .outer = t->serving,
+		.depth = t->calls.depth, .waiting_on = atomic_load(&t->waiting_on),
+	};
+	bool crashed = false;
+	if (setjmp(f.recover) == 0) {
+		t->serving = &f;
+		err = buffers_copy_in(m->def, &m->regs, &f.copies);
+		if (!err) {
+			pf_x86_invoke(m->fn, &m->regs, &m->result);
+			copy_back(m, &f.copies);
+		}
+	} else {
+		recover(t, &f);
+		crashed = true;
+		err = -EOWNERDEAD;
+	}
+	t->serving = f.outer;
+	t->self = self;
+	t->caller_proc = caller;
+	if (serial)
+		serial_leave(e);
+	if (!crashed) {
+		msg_complete(m, err);
+		return;
+	}
+	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
+		 m->callee->name, t->crash_what, e->name);
+	struct pf_process *dead = m->callee;
+	msg_complete(m, err);
+	process_crashed(dead);
+}
+
+void serve_call(struct pf_thread *t, struct call_msg *m)
+{
+	while (m) {
+		/* Read before serving: once complete, M may be gone. */
+		bool in_turn = m->in_turn;
+		struct pf_process *callee = m->callee;
+		const struct export_entry *e = m->entry;
+		serve_one(t, m);
+		m = in_turn ? queue_pass_turn(callee, e) : NULL;
+	}
+}
