@@ -4,19 +4,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include "../common.h"
+#include "../sanitizers.h"
 
-/* AddressSanitizer and ThreadSanitizer replace malloc themselves, and
- * allocate from inside their own runtimes: the counting malloc below can
- * neither run first nor count only pfipc. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MALLOC_IS_THE_SANITIZERS 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MALLOC_IS_THE_SANITIZERS 1
-#endif
-#endif
-
-#ifdef MALLOC_IS_THE_SANITIZERS
+#ifdef PF_TEST_SANITIZER_OWNS_MALLOC
 int main(void)
 {
 	fputs("skipped: built with a sanitizer that interposes malloc itself, "
