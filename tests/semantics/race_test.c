@@ -212,59 +212,58 @@ static void held_export_walked_while_its_holder_calls_finds_no_cycle(void **stat
 
 /* ---- a cycle closed the moment it can be ---------------------------------- */
 
-/* ringa.a calls ringb.b calls ringc.c calls ringa.a again: none is
- * reentrant, so the last call can never run. Each waiting thread must be
- * seen waiting as soon as its call can be taken, or the check made when
- * ringc's call reaches the busy ringa.a may walk a chain that looks
- * broken, park the call, and hang all three. */
-static pf_import *ring_next[3];
+/* ring0.f calls ring1.f calls ... ring5.f, which calls ring0.f again: none
+ * is reentrant, so the last call can never run. Each waiting thread must
+ * be seen waiting as soon as its call can be taken, or the check made when
+ * ring5's call reaches the busy ring0.f may walk a chain that looks broken
+ * (a thread in between not yet marked as waiting), park the call, and hang
+ * the whole ring. Six members: four threads in between, four chances per
+ * round to catch a late mark. */
+#define RING 6
+#define RING_ROUNDS 50
+
+static pf_import *ring_next[RING];
 static atomic_int ring_errno;
 
 static long ring_hop(int i, long x)
 {
-	return PF_GATE(long(long), ring_next[i])(x);
-}
-
-static long ring_a(long x) { return ring_hop(0, x); }
-static long ring_b(long x) { return ring_hop(1, x); }
-
-static long ring_c(long x)
-{
-	long r = ring_hop(2, x);   /* back into the busy ringa.a */
-	atomic_store(&ring_errno, pf_errno());
+	long r = PF_GATE(long(long), ring_next[i])(x);
+	if (i == RING - 1)   /* back into the busy ring0.f */
+		atomic_store(&ring_errno, pf_errno());
 	return r;
 }
 
-struct ring_member {
-	const char *export, *next;
-	void *fn;
-	int index;
-};
+static long ring_0(long x) { return ring_hop(0, x); }
+static long ring_1(long x) { return ring_hop(1, x); }
+static long ring_2(long x) { return ring_hop(2, x); }
+static long ring_3(long x) { return ring_hop(3, x); }
+static long ring_4(long x) { return ring_hop(4, x); }
+static long ring_5(long x) { return ring_hop(5, x); }
+
+static long (*const ring_fn[RING])(long) = { ring_0, ring_1, ring_2, ring_3, ring_4, ring_5 };
 
 static int ring_init(void *arg)
 {
-	const struct ring_member *r = arg;
-	int rc = pf_export(r->export, r->fn, 0, 0);
+	int i = (int)(intptr_t)arg;
+	char export[16], next[16];
+	snprintf(export, sizeof export, "ring%d.f", i);
+	snprintf(next, sizeof next, "ring%d.f", (i + 1) % RING);
+	int rc = pf_export(export, (void *)ring_fn[i], 0, 0);
 	/* The next member may not exist yet: bind at the first call. */
-	return rc ? rc : pf_import_create(&ring_next[r->index], r->next, PF_IMPORT_LAZY);
+	return rc ? rc : pf_import_create(&ring_next[i], next, PF_IMPORT_LAZY);
 }
 
-#define RING_ROUNDS 30
-
-static void three_process_cycle_is_found_every_time(void **state)
+static void cycle_of_six_processes_is_found_every_time(void **state)
 {
 	(void)state;
-	static const struct ring_member members[3] = {
-		{ "ringa.a", "ringb.b", (void *)ring_a, 0 },
-		{ "ringb.b", "ringc.c", (void *)ring_b, 1 },
-		{ "ringc.c", "ringa.a", (void *)ring_c, 2 },
-	};
-	static const char *const names[3] = { "ringa", "ringb", "ringc" };
-	pf_process *p[3];
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(pf_process_create(&p[i], names[i], NULL, ring_init,
-						   (void *)&members[i]), 0);
-	pf_import *imp = import_ok("ringa.a");
+	pf_process *p[RING];
+	for (int i = 0; i < RING; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "ring%d", i);
+		assert_int_equal(pf_process_create(&p[i], name, NULL, ring_init,
+						   (void *)(intptr_t)i), 0);
+	}
+	pf_import *imp = import_ok("ring0.f");
 	/* A missed cycle hangs the ring: fail instead of hanging with it. */
 	assert_int_equal(pf_import_set_timeout(imp, 10000000000LL), 0);
 	for (int i = 0; i < RING_ROUNDS; i++) {
@@ -273,7 +272,7 @@ static void three_process_cycle_is_found_every_time(void **state)
 		assert_int_equal(pf_errno(), 0);
 		assert_int_equal(atomic_load(&ring_errno), -EDEADLK);
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < RING; i++)
 		stop_server(p[i]);
 }
 
@@ -345,7 +344,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(export_defined_again_while_called_gives_whole_definitions),
 		cmocka_unit_test(held_export_walked_while_its_holder_calls_finds_no_cycle),
-		cmocka_unit_test(three_process_cycle_is_found_every_time),
+		cmocka_unit_test(cycle_of_six_processes_is_found_every_time),
 		cmocka_unit_test(threads_joining_at_once_all_decode_their_calls),
 	};
 	int failed = cmocka_run_group_tests_name("races", tests, NULL, NULL);
