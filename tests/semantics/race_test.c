@@ -100,6 +100,25 @@ static void *import_and_call(void *arg)
 	return NULL;
 }
 
+/* Granting reads the definition too (only a private export takes grants),
+ * with no call after it to order the read before the next export. */
+static void *grant_all_along(void *arg)
+{
+	long *wrong = arg;
+	if (pf_process_join_self(NULL, "regranter") != 0) {
+		(*wrong)++;
+		return NULL;
+	}
+	while (atomic_load(&redefining)) {
+		int rc = pf_grant("re.sum", pf_self(), 0);
+		if (rc != -EINVAL && rc != -ENOENT)   /* public, or withdrawn */
+			(*wrong)++;
+		sched_yield();
+	}
+	pf_thread_detach();
+	return NULL;
+}
+
 static void export_defined_again_while_called_gives_whole_definitions(void **state)
 {
 	(void)state;
@@ -111,10 +130,12 @@ static void export_defined_again_while_called_gives_whole_definitions(void **sta
 	long (*die_now)(long) = PF_GATE(long(long), import_ok("re.die"));
 
 	atomic_store(&redefining, true);
-	pthread_t th[CALLERS];
+	pthread_t th[CALLERS], granter;
 	static struct caller_tally tally[CALLERS];
+	static long grants_wrong;
 	for (int i = 0; i < CALLERS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, import_and_call, &tally[i]), 0);
+	assert_int_equal(pthread_create(&granter, NULL, grant_all_along, &grants_wrong), 0);
 	/* Crash it, let it come back with the other definition, again. */
 	for (int tries = 0; pf_process_crashes(re) < REDEFINITIONS; tries++) {
 		assert_true(tries < 20 * REDEFINITIONS);
@@ -122,6 +143,8 @@ static void export_defined_again_while_called_gives_whole_definitions(void **sta
 		sleep_us(500);
 	}
 	atomic_store(&redefining, false);
+	pthread_join(granter, NULL);
+	assert_int_equal(grants_wrong, 0);
 	long ok = 0;
 	for (int i = 0; i < CALLERS; i++) {
 		pthread_join(th[i], NULL);
