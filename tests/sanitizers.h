@@ -15,6 +15,23 @@
 #endif
 #endif
 
+/* A function whose fault is the point of the test (a wild store, a stack
+ * overflow): not instrumented by ThreadSanitizer at all. A store would be
+ * recorded before it faults, so two threads faulting at one address look
+ * like a race; and an overflow that lands inside the sanitizer's runtime,
+ * unwound by crash containment's longjmp, leaves its locks held and its
+ * trace half written (the program later hangs or crashes in it). gcc's
+ * no_sanitize("thread") drops every hook; clang's keeps the function entry
+ * and exit hooks, which disable_sanitizer_instrumentation drops too. */
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define PF_TEST_NOT_INSTRUMENTED __attribute__((disable_sanitizer_instrumentation))
+#endif
+#endif
+#ifndef PF_TEST_NOT_INSTRUMENTED
+#define PF_TEST_NOT_INSTRUMENTED __attribute__((no_sanitize("thread")))
+#endif
+
 /* ThreadSanitizer slows every memory access several times over: a bar on
  * time means nothing under it. */
 #if defined(__SANITIZE_THREAD__)
