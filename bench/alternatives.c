@@ -98,8 +98,10 @@ static uint64_t bytepipe_run(void *ctx, uint64_t iters, uint64_t *ops)
 
 	peer_kick(bp->peer, iters);
 	uint64_t t0 = now_ns();
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		byte_swap_or_die(bp->main_tx, bp->main_rx, true);
+	}
 	uint64_t t1 = now_ns();
 	peer_wait(bp->peer);
 	*ops = iters;
@@ -167,6 +169,7 @@ static uint64_t condvar_run(void *ctx, uint64_t iters, uint64_t *ops)
 	peer_kick(cv->peer, iters);
 	uint64_t t0 = now_ns();
 	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		pthread_mutex_lock(&cv->lock);
 		cv->req++;
 		pthread_cond_signal(&cv->req_cv);

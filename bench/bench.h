@@ -23,9 +23,44 @@ struct bench_stats {
 	double max_ns;
 };
 
+/* ------------------------------------------------------------ histogram */
+
+/* Log-linear: values below 2^HIST_SUB_BITS exact, then every power of two
+ * split into 2^HIST_SUB_BITS buckets, HIST_BLOCKS blocks in all (values of
+ * 2^44 and more share the top bucket). hist.c says why. */
+#define HIST_SUB_BITS 5
+#define HIST_BLOCKS 40
+#define HIST_BUCKETS (HIST_BLOCKS << HIST_SUB_BITS)
+/* A tail percentile needs at least this many samples at or beyond it. */
+#define HIST_TAIL_MIN 5
+
+struct hist {
+	uint64_t count;
+	uint64_t n[HIST_BUCKETS];
+};
+
+void hist_clear(struct hist *h);
+void hist_add(struct hist *h, uint64_t v);
+void hist_add_n(struct hist *h, unsigned bucket, uint64_t n);
+void hist_merge(struct hist *into, const struct hist *from);
+unsigned hist_bucket_of(uint64_t v);
+uint64_t hist_bucket_low(unsigned bucket);
+uint64_t hist_bucket_width(unsigned bucket);
+/* The Q-quantile (0 < Q <= 1) in the recorded unit, or NAN: no samples, or
+ * for Q > 0.5 fewer than HIST_TAIL_MIN samples at or beyond it. */
+double hist_percentile(const struct hist *h, double q);
+
+/* Per-operation latency of a case, from the latency pass (pfbench.c). */
+struct bench_latency {
+	uint64_t samples; /* operations timed (0: no pass) */
+	double p50_ns, p99_ns, p999_ns; /* NAN where too few samples */
+};
+
 struct bench_case {
 	const char *name;  /* id for JSON, --only and --case: "pf_gate" */
-	const char *group; /* "floor", "alternative", "pfipc", "throughput" */
+	/* "floor", "reference", "alternative", "pfipc", "throughput": the
+	 * table shows the groups in this order, any other after them. */
+	const char *group;
 	const char *label; /* one line for the table */
 	bool throughput;   /* also report calls per second */
 	void *ctx;
@@ -40,7 +75,9 @@ struct bench_case {
 	/* Do ITERS operations (per caller) and return the elapsed
 	 * nanoseconds; set *OPS to the operations done in total (ITERS, or
 	 * ITERS x callers). Timing is the case's own job so that a case can
-	 * keep thread wake-ups or a child process's start-up out of it. */
+	 * keep thread wake-ups or a child process's start-up out of it.
+	 * Every loop that makes the operations calls bench_tick() once per
+	 * operation, in each thread that makes them. */
 	uint64_t (*run)(void *ctx, uint64_t iters, uint64_t *ops);
 
 	/* Filled in by the runner. */
@@ -49,7 +86,10 @@ struct bench_case {
 	uint64_t iters;
 	double *samples; /* ns per operation, one per round */
 	unsigned nsamples;
+	uint64_t ops_per_batch; /* OPS of the last batch: callers x iters */
 	struct bench_stats stats;
+	struct hist *lat_hist; /* cycles, all callers pooled */
+	struct bench_latency lat;
 };
 
 struct case_list {
@@ -65,11 +105,65 @@ struct bench_case *case_find(const struct case_list *l, const char *name);
 void floors_register(struct case_list *l);
 void alternatives_register(struct case_list *l);
 void pf_cases_register(struct case_list *l);
+void entries_register(struct case_list *l);
+
+/* ----------------------------------------------------------------- tick */
+
+/*
+ * Call bench_tick() once per operation in every measuring loop (in every
+ * thread that makes operations). Outside the latency pass it is a load and
+ * a branch; during it, the time since the thread's previous tick goes into
+ * that thread's histogram (tick.c).
+ */
+extern uint32_t bench_tick_gen; /* 0: not recording */
+void bench_tick_slow(void);
+
+static inline void bench_tick(void)
+{
+	if (__builtin_expect(__atomic_load_n(&bench_tick_gen,
+					     __ATOMIC_RELAXED) != 0, 0))
+		bench_tick_slow();
+}
+
+uint64_t tsc_now(void);
+/* At start-up: pick the TSC instruction, note the TSC and the clock. */
+void tick_init(void);
+bool tick_tsc_invariant(void);
+/* Once, when the last tick is taken: the TSC rate against CLOCK_MONOTONIC
+ * since tick_init. tick_ns_per_cycle is NAN before. */
+void tick_rate_fix(void);
+double tick_ns_per_cycle(void);
+/* Start recording (every thread starts afresh), and stop, adding what every
+ * thread recorded to OUT. Only while no thread of a case is running. */
+void tick_pass_begin(void);
+void tick_pass_end(struct hist *out);
+bool tick_pass_active(void);
+/* Add N samples in BUCKET to the calling thread's log (a child's counts). */
+void tick_add_counts(unsigned bucket, uint64_t n);
+/* What a tick costs, in ns: armed, the p50 of N back-to-back ticks (what
+ * every percentile sample carries); idle, the difference per operation of
+ * two timed loops of 10 N, with and without a tick (what every operation
+ * of the rounds carries). */
+void tick_cost(uint64_t n, double *armed_ns, double *idle_ns);
+
+/* ----------------------------------------------------------------- load */
+
+/* Start N CPU-bound threads (0 or -errno); stop them, returning how many
+ * rounds of arithmetic they did in all. */
+int load_start(unsigned n);
+uint64_t load_stop(void);
 
 /* ---------------------------------------------------------------- stats */
 
 /* Median, min and max of N samples (N >= 1). Sorts a copy. */
 struct bench_stats stats_of(const double *samples, unsigned n);
+
+/* The median of case NAME, or NAN when it is absent or was skipped. */
+double median_of(const struct case_list *l, const char *name);
+/* Median over rounds of SELF / (A + B) (B may be NULL), or of
+ * (A + B) / SELF when SPEED; NAN when a case is missing. */
+double paired_ratio(const struct case_list *l, const char *self,
+		    const char *a, const char *b, bool speed);
 
 /* --------------------------------------------------------------- report */
 
@@ -77,9 +171,37 @@ struct run_info {
 	unsigned rounds;
 	double batch_ms;
 	bool quick;
+	unsigned load;         /* --load N */
+	double latency_ms;     /* latency pass: target per case ... */
+	uint64_t latency_ops;  /* ... and the least operations */
+	double tick_armed_ns;  /* a tick's cost during the latency pass */
+	double tick_idle_ns;   /* and during the rounds */
+	double ns_per_cycle;
+	bool tsc_invariant;
 	int cpu_a, cpu_b; /* the two CPUs ping-pong cases are pinned to */
 	unsigned ncpus;
 };
+
+/* ------------------------------------------------------------- targets */
+
+struct target {
+	const char *issue; /* "10", "3" */
+	const char *what;
+	double value; /* NAN: a case it needs is missing */
+	double limit;
+	const char *op; /* "<=", ">=" or "info" */
+	int load;       /* the --load it is stated for; -1: any */
+	bool applies;   /* to this run's --load */
+	char detail[160];
+	char what_buf[80];
+};
+
+#define MAX_TARGETS 64
+
+unsigned targets_of(const struct case_list *l, const struct run_info *ri,
+		    struct target *t, unsigned cap);
+/* "met", "MISSED", "info" or "n/a" (a case missing, or another load). */
+const char *target_verdict(const struct target *t);
 
 void report_table(const struct case_list *l, const struct run_info *ri);
 int report_json(const struct case_list *l, const struct run_info *ri,
@@ -127,6 +249,28 @@ void peer_kick(struct peer *p, uint64_t iters);
 void peer_wait(struct peer *p);
 void peer_stop(struct peer *p);
 
+/* A handler installed with the raw rt_sigaction for a batch (raw_signal.c):
+ * pfipc's sigaction() interposition stays out of the floors. Call
+ * raw_find_restorer once (normal context) before the first swap. */
+#include <signal.h>
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	uint64_t mask;
+};
+struct raw_swap {
+	int sig;
+	void (*handler)(int, siginfo_t *, void *);
+	struct kernel_sigaction saved;
+};
+/* False when the C library's signal restorer cannot be found. */
+bool raw_find_restorer(void);
+void raw_swap_in(struct raw_swap *s);
+void raw_swap_out(struct raw_swap *s);
+/* SIG back to its default action, in the kernel (async-signal-safe). */
+void raw_default(int sig);
+
 /* ---------------------------------------------------------------- child */
 
 /* Run case NAME in a fresh copy of this program (posix_spawn of
@@ -137,7 +281,11 @@ int child_run_case(const char *name, const char *extra_env, uint64_t iters,
 		   uint64_t *ns, uint64_t *ops);
 
 /* The --case mode: set up, warm up and time one batch of NAME, print
- * "ns ops" on stdout. Returns the process exit status. */
-int child_main(struct case_list *l, const char *name, uint64_t iters);
+ * "ns ops" on stdout; with LATENCY, the batch also ticks and the lines
+ * after are "b BUCKET COUNT" of its histogram (cycles). Returns the process
+ * exit status. When called during a latency pass, child_run_case asks for
+ * those lines and adds them to the calling thread's log. */
+int child_main(struct case_list *l, const char *name, uint64_t iters,
+	       bool latency);
 
 #endif /* PFBENCH_H */

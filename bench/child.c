@@ -9,6 +9,11 @@
  * batch and prints "ns ops"; the parent uses those numbers as that round's
  * sample, so the child's start-up never counts and the case still takes its
  * turn in the round-robin with all the others.
+ *
+ * In the latency pass the child's ticks happen in the child: it is asked
+ * (--latency) to record its timed batch and to print the histogram's
+ * non-empty buckets after "ns ops", and the parent adds them to its own
+ * log. TSC cycles mean the same in both processes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -45,6 +50,9 @@ static char **env_with(const char *extra)
 	return env;
 }
 
+/* A child's histogram: at most one line per bucket. */
+#define CHILD_OUT_CAP (64 + HIST_BUCKETS * 32)
+
 static int read_all(int fd, char *buf, size_t cap)
 {
 	size_t len = 0;
@@ -59,12 +67,27 @@ static int read_all(int fd, char *buf, size_t cap)
 	return 0;
 }
 
+/* The "b BUCKET COUNT" lines after the first, into this thread's log. */
+static void absorb_histogram(const char *out)
+{
+	const char *line = strchr(out, '\n');
+	unsigned bucket;
+	uint64_t n;
+
+	while (line && *++line) {
+		if (sscanf(line, "b %u %" SCNu64, &bucket, &n) == 2)
+			tick_add_counts(bucket, n);
+		line = strchr(line, '\n');
+	}
+}
+
 int child_run_case(const char *name, const char *extra_env, uint64_t iters,
 		   uint64_t *ns, uint64_t *ops)
 {
-	char iters_s[32], out[128];
+	char iters_s[32];
 	char *argv[] = { "pfbench", "--case", (char *)name, "--iters", iters_s,
-			 NULL };
+			 tick_pass_active() ? "--latency" : NULL, NULL };
+	static char out[CHILD_OUT_CAP];
 	posix_spawn_file_actions_t fa;
 	char **env = env_with(extra_env);
 	int fds[2], status, rc = -1;
@@ -90,6 +113,8 @@ int child_run_case(const char *name, const char *extra_env, uint64_t iters,
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    sscanf(out, "%" SCNu64 " %" SCNu64, ns, ops) == 2 && *ops > 0)
 		rc = 0;
+	if (rc == 0 && argv[5])
+		absorb_histogram(out);
 out:
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
@@ -99,8 +124,10 @@ out:
 	return rc;
 }
 
-int child_main(struct case_list *l, const char *name, uint64_t iters)
+int child_main(struct case_list *l, const char *name, uint64_t iters,
+	       bool latency)
 {
+	static struct hist h;
 	struct bench_case *c = case_find(l, name);
 	const char *why = "setup failed";
 	uint64_t ns, ops;
@@ -119,10 +146,17 @@ int child_main(struct case_list *l, const char *name, uint64_t iters)
 	 * pools in and let its adaptive spin budgets settle, as the parent's
 	 * cases settle over their calibration; then the batch that counts. */
 	c->run(c->ctx, iters, &ops);
+	if (latency)
+		tick_pass_begin();
 	ns = c->run(c->ctx, iters, &ops);
+	if (latency)
+		tick_pass_end(&h);
 	if (c->end)
 		c->end(c->ctx);
 	printf("%" PRIu64 " %" PRIu64 "\n", ns, ops);
+	for (unsigned b = 0; b < HIST_BUCKETS; b++)
+		if (h.n[b])
+			printf("b %u %" PRIu64 "\n", b, h.n[b]);
 	fflush(stdout);
 	return 0;
 }

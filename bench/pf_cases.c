@@ -21,6 +21,9 @@
  *                                  and off: Capstone's cost without the
  *                                  hand-off's noise around it
  *   pf_tp_{msg,re,mig}_{1,2}       calls/s from 1 and 2 caller threads
+ *   pf_{gate,mig}_{trace,stats}    pf_gate and pf_mig while a trace is
+ *                                  recorded, or statistics counted (the
+ *                                  plain cases run with both off)
  *
  * This file must be compiled with optimisation (meson.build forces -O2):
  * the slot loop relies on the compiler emitting `call *(%reg)`.
@@ -30,7 +33,9 @@
 #endif
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pfipc.h>
 
@@ -183,8 +188,10 @@ __attribute__((noinline)) static long loop_slot(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = (*slot)(acc, 1);
+	}
 	return acc;
 }
 
@@ -224,8 +231,10 @@ __attribute__((noinline)) static long loop_movcall(add_fn *const *slot,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = call_movcall(slot, acc, 1);
+	}
 	return acc;
 }
 
@@ -234,8 +243,10 @@ __attribute__((noinline)) static long loop_gate(add_fn *gate, uint64_t iters)
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1);
+	}
 	return acc;
 }
 
@@ -247,8 +258,10 @@ __attribute__((noinline)) static long loop_args10(args10_fn *gate,
 {
 	long acc = 0;
 
-	for (uint64_t i = 0; i < iters; i++)
+	for (uint64_t i = 0; i < iters; i++) {
+		bench_tick();
 		acc = gate(acc, 1, 2, 3, 4, 5, P1, P2, P3, P4) - acc;
+	}
 	return acc;
 }
 
@@ -256,13 +269,50 @@ __attribute__((noinline)) static long loop_args10(args10_fn *gate,
 
 enum shape { SHAPE_SLOT, SHAPE_MOVCALL, SHAPE_GATE, SHAPE_ARGS10 };
 
+/* What is switched on around each batch of a case (untimed). */
+enum observe { OBSERVE_NONE, OBSERVE_TRACE, OBSERVE_STATS };
+
 struct sync_case {
 	struct server *server;
 	enum shape shape;
+	enum observe observe;
 	pf_import *imp;
 	struct cpu_saved saved;
 	char why[128];
 };
+
+/* A trace recorded during a batch is written when the batch ends (untimed)
+ * to a scratch file, removed at exit. Each batch starts a new trace, so no
+ * buffer fills within one. */
+static char trace_scratch[64];
+
+static void trace_scratch_remove(void)
+{
+	unlink(trace_scratch);
+}
+
+static void observe_start(enum observe o)
+{
+	if (o == OBSERVE_STATS) {
+		pf_stats_enable(1);
+	} else if (o == OBSERVE_TRACE) {
+		if (!trace_scratch[0]) {
+			snprintf(trace_scratch, sizeof(trace_scratch),
+				 "/tmp/pfbench-trace-%d.json", (int)getpid());
+			atexit(trace_scratch_remove);
+		}
+		if (pf_trace_start(trace_scratch) != 0)
+			fprintf(stderr, "pfbench: pf_trace_start failed\n");
+	}
+}
+
+static void observe_stop(enum observe o)
+{
+	if (o == OBSERVE_STATS)
+		pf_stats_enable(0);
+	else if (o == OBSERVE_TRACE)
+		pf_trace_stop();
+}
 
 /* What one call returns, and what ITERS calls leave in the running sum. */
 static long args10_direct(void)
@@ -320,12 +370,14 @@ static void sync_begin(void *ctx)
 	struct sync_case *sc = ctx;
 
 	cpu_pin(cpu_a(), &sc->saved);
+	observe_start(sc->observe);
 }
 
 static void sync_end(void *ctx)
 {
 	struct sync_case *sc = ctx;
 
+	observe_stop(sc->observe);
 	cpu_unpin(&sc->saved);
 }
 
@@ -359,6 +411,15 @@ static struct sync_case c_mig_slot = { .server = &srv_mig,
 				       .shape = SHAPE_SLOT };
 static struct sync_case c_mig_movcall = { .server = &srv_mig,
 					  .shape = SHAPE_MOVCALL };
+/* What recording costs: the same calls with a trace or statistics on. */
+static struct sync_case c_gate_trace = { .server = &srv_lat, .shape = SHAPE_GATE,
+					 .observe = OBSERVE_TRACE };
+static struct sync_case c_gate_stats = { .server = &srv_lat, .shape = SHAPE_GATE,
+					 .observe = OBSERVE_STATS };
+static struct sync_case c_mig_trace = { .server = &srv_mig, .shape = SHAPE_GATE,
+					.observe = OBSERVE_TRACE };
+static struct sync_case c_mig_stats = { .server = &srv_mig, .shape = SHAPE_GATE,
+					.observe = OBSERVE_STATS };
 
 /* ------------------------------------------- decode cache off: a child */
 
@@ -523,6 +584,10 @@ void pf_cases_register(struct case_list *l)
 	SYNC("pf_mig_slot", &c_mig_slot, "pf_slot shape, migrating export");
 	SYNC("pf_mig_movcall", &c_mig_movcall,
 	     "pf_movcall shape, migrating export");
+	SYNC("pf_gate_trace", &c_gate_trace, "pf_gate, tracing on");
+	SYNC("pf_gate_stats", &c_gate_stats, "pf_gate, statistics on");
+	SYNC("pf_mig_trace", &c_mig_trace, "pf_mig, tracing on");
+	SYNC("pf_mig_stats", &c_mig_stats, "pf_mig, statistics on");
 	for (unsigned i = 0; i < NSHAPES; i++) {
 		for (unsigned off = 0; off < 2; off++) {
 			struct child_case *cc = &c_child[i][off];

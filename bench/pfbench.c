@@ -1,7 +1,9 @@
 /*
- * pfbench.c — the runner: options, calibration, the interleaved rounds.
+ * pfbench.c — the runner: options, calibration, the interleaved rounds,
+ * the latency pass.
  *
  *   pfbench [--rounds N] [--quick] [--json FILE] [--batch-ms MS]
+ *           [--load N] [--latency-ms MS] [--latency-ops N]
  *           [--only NAME[,NAME...]] [--list]
  *
  * Each case is first calibrated so that one batch lasts about --batch-ms.
@@ -10,12 +12,21 @@
  * case always follows the same neighbour. A case that cannot run on this
  * machine (no second CPU, pfipc refused it) is reported as skipped and the
  * rest of the run goes on.
+ *
+ * After the rounds, the latency pass runs each case once more, long enough
+ * for --latency-ms and at least --latency-ops operations, with bench_tick
+ * recording: p50, p99 and p99.9 per operation come from there, and the
+ * medians, taken without recording, are left as they were.
+ *
+ * With --load N, N CPU-bound threads (load.c) run from before calibration
+ * to the end of the latency pass.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +68,10 @@ struct options {
 	bool quick;
 	bool strict;   /* exit 3 if any case was skipped */
 	bool list;
+	bool latency;  /* hidden: child mode records a histogram */
+	unsigned load;
+	double latency_ms;
+	uint64_t latency_ops;
 	const char *json;
 	const char *only;     /* comma-separated case names */
 	const char *case_name; /* hidden: child mode (see child.c) */
@@ -68,6 +83,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pfbench [--rounds N] [--quick] [--json FILE] "
 		"[--batch-ms MS]\n"
+		"               [--load N] [--latency-ms MS] [--latency-ops N]\n"
 		"               [--only NAME[,NAME...]] [--list]\n"
 		"  --rounds N    rounds over all cases (default 11; 3 with "
 		"--quick)\n"
@@ -76,6 +92,12 @@ static void usage(FILE *f)
 		"  --json FILE   also write every figure to FILE\n"
 		"  --batch-ms MS target length of one batch (default 20; 2 "
 		"with --quick)\n"
+		"  --load N      run N CPU-bound threads beside the benchmark\n"
+		"  --latency-ms MS  latency pass: time per case (default 5 "
+		"batches)\n"
+		"  --latency-ops N  latency pass: least operations per case "
+		"(default 5000;\n"
+		"                1000 with --quick)\n"
 		"  --only LIST   run only these cases (plus nothing else)\n"
 		"  --list        print the case names and exit\n");
 }
@@ -97,7 +119,8 @@ static unsigned long parse_num(const char *opt, const char *s)
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	unsigned rounds = 0;
-	double batch_ms = 0;
+	double batch_ms = 0, latency_ms = 0;
+	uint64_t latency_ops = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -106,6 +129,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 			rounds = (unsigned)parse_num(a, v), i++;
 		else if (strcmp(a, "--batch-ms") == 0)
 			batch_ms = (double)parse_num(a, v), i++;
+		else if (strcmp(a, "--load") == 0)
+			o->load = (unsigned)parse_num(a, v), i++;
+		else if (strcmp(a, "--latency-ms") == 0)
+			latency_ms = (double)parse_num(a, v), i++;
+		else if (strcmp(a, "--latency-ops") == 0)
+			latency_ops = parse_num(a, v), i++;
+		else if (strcmp(a, "--latency") == 0)
+			o->latency = true;
 		else if (strcmp(a, "--quick") == 0)
 			o->quick = true;
 		else if (strcmp(a, "--strict") == 0)
@@ -127,6 +158,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	o->rounds = rounds ? rounds : o->quick ? 3 : 11;
 	o->batch_ms = batch_ms > 0 ? batch_ms : o->quick ? 2 : 20;
+	o->latency_ms = latency_ms > 0 ? latency_ms : 5 * o->batch_ms;
+	o->latency_ops = latency_ops ? latency_ops : o->quick ? 1000 : 5000;
+	if (o->load > 256) {
+		fprintf(stderr, "pfbench: --load %u: at most 256\n", o->load);
+		exit(2);
+	}
 }
 
 /* Whether NAME is in the comma-separated LIST. */
@@ -213,10 +250,75 @@ static void run_rounds(struct case_list *l, unsigned rounds)
 			ns = run_batch(c, c->iters, &ops);
 			c->samples[c->nsamples++] =
 				(double)ns / (double)(ops ? ops : 1);
+			c->ops_per_batch = ops;
 		}
 		progress("round %u/%u", r + 1, rounds);
 	}
 	progress_done();
+}
+
+/*
+ * The iterations for C's latency pass: enough for LATENCY_MS at the
+ * median's pace slowed by a tick of TICK_NS per operation (which is most of
+ * an operation for the fastest cases), and for LATENCY_OPS operations (a
+ * two-caller case makes two per iteration).
+ */
+static uint64_t latency_iters(const struct bench_case *c, double latency_ms,
+			      uint64_t latency_ops, double tick_ns)
+{
+	double ops_per_iter = c->ops_per_batch && c->iters
+		? (double)c->ops_per_batch / (double)c->iters : 1;
+	double iter_ns = (c->stats.median_ns + fmax(tick_ns, 0)) * ops_per_iter;
+	double by_ops = ceil((double)latency_ops / ops_per_iter);
+	double by_time = iter_ns > 0 ? latency_ms * 1e6 / iter_ns : by_ops;
+
+	return (uint64_t)fmax(2, fmax(by_ops, by_time));
+}
+
+static double to_ns(double cycles, double ns_per_cycle)
+{
+	return cycles * ns_per_cycle;
+}
+
+/* Once more through every case, in registered order, with the ticks
+ * recording. The rounds are over: nothing here changes a median. */
+static void latency_pass(struct case_list *l, const struct options *o,
+			 double tick_ns)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		struct bench_case *c = &l->v[i];
+		uint64_t ops;
+
+		if (c->skipped)
+			continue;
+		progress("latency %-24s", c->name);
+		c->lat_hist = calloc(1, sizeof(*c->lat_hist));
+		if (!c->lat_hist)
+			abort();
+		tick_pass_begin();
+		run_batch(c, latency_iters(c, o->latency_ms, o->latency_ops,
+					   tick_ns), &ops);
+		tick_pass_end(c->lat_hist);
+	}
+	progress_done();
+}
+
+/* Cycles to ns, now that the TSC's rate over the whole run is known. */
+static void latency_fill(struct case_list *l)
+{
+	double k = tick_ns_per_cycle();
+
+	for (unsigned i = 0; i < l->n; i++) {
+		struct bench_case *c = &l->v[i];
+		const struct hist *h = c->lat_hist;
+
+		if (!h)
+			continue;
+		c->lat.samples = h->count;
+		c->lat.p50_ns = to_ns(hist_percentile(h, 0.50), k);
+		c->lat.p99_ns = to_ns(hist_percentile(h, 0.99), k);
+		c->lat.p999_ns = to_ns(hist_percentile(h, 0.999), k);
+	}
 }
 
 /* Keep only the cases --only names, in their registered order. */
@@ -240,14 +342,17 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	cpus_init();
+	tick_init();
 	floors_register(&l);
 	alternatives_register(&l);
 #ifndef PFBENCH_NO_PF
 	pf_cases_register(&l);
+	entries_register(&l);
 #endif
 	if (o.case_name)
 		return child_main(&l, o.case_name,
-				  o.case_iters ? o.case_iters : 1000);
+				  o.case_iters ? o.case_iters : 1000,
+				  o.latency);
 	if (o.list) {
 		for (unsigned i = 0; i < l.n; i++)
 			printf("%-20s %s\n", l.v[i].name, l.v[i].label);
@@ -255,6 +360,11 @@ int main(int argc, char **argv)
 	}
 	if (o.only)
 		filter_cases(&l, o.only);
+	if (load_start(o.load) != 0) {
+		fprintf(stderr, "pfbench: could not start %u load threads\n",
+			o.load);
+		return 1;
+	}
 
 	for (unsigned i = 0; i < l.n; i++) {
 		struct bench_case *c = &l.v[i];
@@ -278,8 +388,20 @@ int main(int argc, char **argv)
 						l.v[i].nsamples);
 
 	ri = (struct run_info){ .rounds = o.rounds, .batch_ms = o.batch_ms,
-				.quick = o.quick, .cpu_a = cpu_a(),
-				.cpu_b = cpu_b(), .ncpus = cpus_allowed() };
+				.quick = o.quick, .load = o.load,
+				.latency_ms = o.latency_ms,
+				.latency_ops = o.latency_ops,
+				.cpu_a = cpu_a(), .cpu_b = cpu_b(),
+				.ncpus = cpus_allowed() };
+	/* Under the same load as the cases. */
+	tick_cost(o.quick ? 20000 : 200000, &ri.tick_armed_ns,
+		  &ri.tick_idle_ns);
+	latency_pass(&l, &o, ri.tick_armed_ns);
+	tick_rate_fix();
+	load_stop();
+	ri.ns_per_cycle = tick_ns_per_cycle();
+	ri.tsc_invariant = tick_tsc_invariant();
+	latency_fill(&l);
 	report_table(&l, &ri);
 	if (o.json && report_json(&l, &ri, o.json) != 0) {
 		perror(o.json);

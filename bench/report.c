@@ -1,14 +1,11 @@
 /*
  * report.c — the table on stdout and the same figures as JSON.
  *
- * Which figure is compared with which lives here, in two tables, so that
- * what a ratio means can be read in one place: RATIOS (shown beside each
- * case) and the targets of issue 3 (shown under the table, each with the
- * verdict of this run). A ratio is the median, over rounds, of that round's
- * ratio: the cases of one round ran back to back, so a round's ratio
- * compares figures taken under the same conditions even when the machine
- * changes between rounds (as a shared VM does). For throughput cases it is
- * calls/s over calls/s, so "2.0x" means twice the throughput.
+ * Which figure is compared with which lives in RATIOS (shown beside each
+ * case) so that what a ratio means can be read in one place; the targets
+ * under the table come from targets.c. A ratio is the median, over rounds,
+ * of that round's ratio (stats.c). For throughput cases it is calls/s over
+ * calls/s, so "2.0x" means twice the throughput.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -52,6 +49,10 @@ static const struct ratio_def RATIOS[] = {
 	{ "pf_mig", "socketpair_pp", NULL, "sockpair", false },
 	{ "pf_mig_slot", "sigsegv", NULL, "sigsegv", false },
 	{ "pf_mig_movcall", "sigsegv", NULL, "sigsegv", false },
+	{ "pf_gate_trace", "pf_gate", NULL, "off", false },
+	{ "pf_gate_stats", "pf_gate", NULL, "off", false },
+	{ "pf_mig_trace", "pf_mig", NULL, "off", false },
+	{ "pf_mig_stats", "pf_mig", NULL, "off", false },
 #define DECODE(n)                                                           \
 	{ n "_child", n, NULL, "in-process", false },                       \
 	{ n "_miss", n "_child", NULL, "hit (child)", false }
@@ -61,6 +62,16 @@ static const struct ratio_def RATIOS[] = {
 	DECODE("pf_mig_slot"),
 	DECODE("pf_mig_movcall"),
 #undef DECODE
+#define ENTRY(n, floor)                                                     \
+	{ floor, "sigsegv", NULL, "sigsegv", false },                       \
+	{ n, floor, "spin_pp", "floor+spin", false },                       \
+	{ n "_mig", floor, NULL, "floor", false }
+	ENTRY("pf_trap", "floor_int3"),
+	ENTRY("pf_ud2", "floor_ud2"),
+	ENTRY("pf_int", "floor_int"),
+	ENTRY("pf_syscall", "floor_syscall"),
+	ENTRY("pf_int80", "floor_int80"),
+#undef ENTRY
 	{ "pf_tp_msg_2", "pf_tp_msg_1", NULL, "1 caller", true },
 	{ "pf_tp_re_2", "pf_tp_re_1", NULL, "1 caller", true },
 	{ "pf_tp_mig_2", "pf_tp_mig_1", NULL, "1 caller", true },
@@ -68,139 +79,9 @@ static const struct ratio_def RATIOS[] = {
 
 #define NRATIOS (sizeof(RATIOS) / sizeof(RATIOS[0]))
 
-/* The median of case NAME, or NAN when it is absent or was skipped. */
-static double median_of(const struct case_list *l, const char *name)
-{
-	const struct bench_case *c = case_find(l, name);
-
-	return c && !c->skipped && c->nsamples ? c->stats.median_ns : NAN;
-}
-
-/* The samples of case NAME, or NULL when it is absent or was skipped. */
-static const struct bench_case *usable(const struct case_list *l, const char *name)
-{
-	const struct bench_case *c = name ? case_find(l, name) : NULL;
-
-	return c && !c->skipped && c->nsamples ? c : NULL;
-}
-
-/* Median over rounds of SELF / (A + B) (B may be NULL), or of
- * (A + B) / SELF when SPEED; NAN when a case is missing. */
-static double paired(const struct case_list *l, const char *self_name,
-		     const char *a_name, const char *b_name, bool speed)
-{
-	const struct bench_case *self = usable(l, self_name);
-	const struct bench_case *a = usable(l, a_name);
-	const struct bench_case *b = b_name ? usable(l, b_name) : NULL;
-	double r[64];
-	unsigned n = 0;
-
-	if (!self || !a || (b_name && !b))
-		return NAN;
-	for (unsigned i = 0; i < self->nsamples && i < a->nsamples && n < 64; i++) {
-		if (b && i >= b->nsamples)
-			break;
-		double ref = a->samples[i] + (b ? b->samples[i] : 0);
-		r[n++] = speed ? ref / self->samples[i] : self->samples[i] / ref;
-	}
-	return n ? stats_of(r, n).median_ns : NAN;
-}
-
 static double ratio_value(const struct case_list *l, const struct ratio_def *r)
 {
-	return paired(l, r->name, r->ref_a, r->ref_b, r->speed);
-}
-
-/* -------------------------------------------------------------- targets */
-
-struct target {
-	const char *what;
-	double value;
-	double limit;
-	const char *op; /* "<=", ">=" or "info" */
-	char detail[160];
-};
-
-#define NTARGETS 12
-
-static double speedup(const struct case_list *l, const char *two,
-		      const char *one)
-{
-	return paired(l, two, one, NULL, true);
-}
-
-/* The targets of issue 3, computed from this run's medians. A NAN value
- * means a case it needs was skipped. */
-static unsigned targets_of(const struct case_list *l, struct target *t)
-{
-	static const char *const modes[] = { "pf_slot", "pf_movcall",
-					     "pf_gate", "pf_mig",
-					     "pf_mig_slot", "pf_mig_movcall" };
-	static const char *const shapes[] = { "pf_slot", "pf_movcall",
-					      "pf_gate", "pf_mig_slot",
-					      "pf_mig_movcall" };
-	unsigned n = 0;
-	double worst = NAN;
-	const char *worst_name = "-";
-
-	t[n] = (struct target){ "pf_gate <= 1.25 x (sigsegv + spin_pp)",
-				paired(l, "pf_gate", "sigsegv", "spin_pp", false),
-				1.25, "<=", "" };
-	n++;
-	t[n] = (struct target){ "pf_mig <= 1.15 x sigsegv",
-				paired(l, "pf_mig", "sigsegv", NULL, false),
-				1.15, "<=", "" };
-	n++;
-	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		double x = fmin(paired(l, modes[i], "pipe_pp", NULL, true),
-				paired(l, modes[i], "socketpair_pp", NULL, true));
-
-		if (!isnan(x) && (isnan(worst) || x < worst))
-			worst = x, worst_name = modes[i];
-	}
-	t[n] = (struct target){ "pipe, socketpair >= 3 x every pf sync mode",
-				worst, 3.0, ">=", "" };
-	snprintf(t[n].detail, sizeof(t[n].detail), "worst: %s", worst_name);
-	n++;
-	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-		char miss[32], hit[32];
-
-		/* Both measured in a child: see pf_cases.c. */
-		snprintf(hit, sizeof(hit), "%s_child", shapes[i]);
-		snprintf(miss, sizeof(miss), "%s_miss", shapes[i]);
-		t[n] = (struct target){ "decode cache miss - hit (ns)",
-					median_of(l, miss) -
-						median_of(l, hit),
-					0, "info", "" };
-		snprintf(t[n].detail, sizeof(t[n].detail),
-			 "%s: hit %.0f ns, miss %.0f ns", shapes[i],
-			 median_of(l, hit), median_of(l, miss));
-		n++;
-	}
-	double re = speedup(l, "pf_tp_re_2", "pf_tp_re_1");
-	double mig = speedup(l, "pf_tp_mig_2", "pf_tp_mig_1");
-	t[n] = (struct target){ "2 callers >= 1.6 x 1 caller (re or mig, best)",
-				fmax(re, mig), 1.6, ">=", "" };
-	/* Two threads faulting at once are the ceiling for migrating calls:
-	 * print it beside them. */
-	snprintf(t[n].detail, sizeof(t[n].detail),
-		 "reentrant %.2fx, migrating %.2fx, plain %.2fx; "
-		 "bare SIGSEGV %.2fx", re, mig,
-		 speedup(l, "pf_tp_msg_2", "pf_tp_msg_1"),
-		 speedup(l, "sigsegv_2t", "sigsegv"));
-	n++;
-	return n;
-}
-
-static const char *verdict(const struct target *t)
-{
-	if (isnan(t->value))
-		return "n/a";
-	if (strcmp(t->op, "<=") == 0)
-		return t->value <= t->limit ? "met" : "MISSED";
-	if (strcmp(t->op, ">=") == 0)
-		return t->value >= t->limit ? "met" : "MISSED";
-	return "info";
+	return paired_ratio(l, r->name, r->ref_a, r->ref_b, r->speed);
 }
 
 /* ----------------------------------------------------------- run facts */
@@ -225,8 +106,23 @@ static void cpu_model(char *buf, size_t cap)
 	fclose(f);
 }
 
+/* The kernel's clock source decides whether clock_gettime stays in the
+ * vDSO (tsc, kvm-clock, ...) or falls back to a system call. */
+static void clock_source(char *buf, size_t cap)
+{
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/"
+			"current_clocksource", "r");
+
+	snprintf(buf, cap, "unknown");
+	if (!f)
+		return;
+	if (fgets(buf, (int)cap, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 struct facts {
-	char date[32], cpu[128], kernel[200];
+	char date[32], cpu[128], kernel[200], clock[64];
 };
 
 static void facts_of(struct facts *f)
@@ -236,11 +132,39 @@ static void facts_of(struct facts *f)
 
 	strftime(f->date, sizeof(f->date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	cpu_model(f->cpu, sizeof(f->cpu));
+	clock_source(f->clock, sizeof(f->clock));
 	if (uname(&u) == 0)
 		snprintf(f->kernel, sizeof(f->kernel), "%s %s %s", u.sysname,
 			 u.release, u.machine);
 	else
 		snprintf(f->kernel, sizeof(f->kernel), "unknown");
+}
+
+/* ----------------------------------------------------------- group order */
+
+static const char *const GROUP_ORDER[] = { "floor", "reference",
+					   "alternative", "pfipc",
+					   "throughput" };
+#define NGROUPS (sizeof(GROUP_ORDER) / sizeof(GROUP_ORDER[0]))
+
+/* The groups in table order: the known ones, then any other in the order
+ * its first case was registered. Returns how many; at most CAP. */
+static unsigned groups_of(const struct case_list *l, const char **out,
+			  unsigned cap)
+{
+	unsigned n = 0;
+
+	for (unsigned g = 0; g < NGROUPS && n < cap; g++)
+		out[n++] = GROUP_ORDER[g];
+	for (unsigned i = 0; i < l->n && n < cap; i++) {
+		bool seen = false;
+
+		for (unsigned j = 0; j < n && !seen; j++)
+			seen = strcmp(out[j], l->v[i].group) == 0;
+		if (!seen)
+			out[n++] = l->v[i].group;
+	}
+	return n;
 }
 
 /* ---------------------------------------------------------------- table */
@@ -258,55 +182,125 @@ static void print_ratios(const struct case_list *l, const struct bench_case *c)
 	}
 }
 
-void report_table(const struct case_list *l, const struct run_info *ri)
+/* A percentile column: blank when the latency pass had too few samples. */
+static void print_pct(double ns)
 {
-	struct target t[NTARGETS];
-	const char *group = "";
-	struct facts f;
-	unsigned nt;
+	if (isnan(ns))
+		printf(" %8s", "-");
+	else
+		printf(" %8.0f", ns);
+}
 
-	facts_of(&f);
-	printf("\npfbench  %s  %s, %u CPUs", f.date, f.cpu, ri->ncpus);
-	if (ri->cpu_a >= 0)
-		printf(" (ping-pong pinned to %d/%d)", ri->cpu_a, ri->cpu_b);
-	printf("\n%s; %u rounds, ~%.0f ms per batch%s\n", f.kernel, ri->rounds,
-	       ri->batch_ms, ri->quick ? " (quick)" : "");
-	printf("per-op time in ns: median [min .. max] over rounds; ratio = "
-	       "this median / reference\n\n");
-	printf("%-20s %-36s %9s %9s %9s %10s  %s\n", "case", "what", "median",
-	       "min", "max", "calls/s", "ratios");
-	for (unsigned i = 0; i < l->n; i++) {
-		const struct bench_case *c = &l->v[i];
-
-		if (strcmp(group, c->group) != 0) {
-			group = c->group;
-			printf("-- %s\n", group);
-		}
-		printf("%-20s %-36.36s ", c->name, c->label);
-		if (c->skipped) {
-			printf("skipped: %s\n", c->why ? c->why : "?");
-			continue;
-		}
-		printf("%9.1f %9.1f %9.1f ", c->stats.median_ns,
-		       c->stats.min_ns, c->stats.max_ns);
-		if (c->throughput)
-			printf("%10.3g", 1e9 / c->stats.median_ns);
-		else
-			printf("%10s", "");
-		print_ratios(l, c);
-		printf("\n");
+static void print_case(const struct case_list *l, const struct bench_case *c)
+{
+	printf("%-20s %-36.36s ", c->name, c->label);
+	if (c->skipped) {
+		printf("skipped: %s\n", c->why ? c->why : "?");
+		return;
 	}
-	nt = targets_of(l, t);
-	printf("\ntargets (issue 3)\n");
+	printf("%9.1f %9.1f %9.1f", c->stats.median_ns, c->stats.min_ns,
+	       c->stats.max_ns);
+	print_pct(c->lat.samples ? c->lat.p50_ns : NAN);
+	print_pct(c->lat.samples ? c->lat.p99_ns : NAN);
+	print_pct(c->lat.samples ? c->lat.p999_ns : NAN);
+	if (c->throughput)
+		printf(" %10.3g", 1e9 / c->stats.median_ns);
+	else
+		printf(" %10s", "");
+	print_ratios(l, c);
+	printf("\n");
+}
+
+static void print_load(const struct run_info *ri)
+{
+	if (ri->load)
+		printf("load: %u CPU-bound thread%s beside the benchmark "
+		       "(unpinned, from before calibration to the end)\n",
+		       ri->load, ri->load == 1 ? "" : "s");
+	else
+		printf("load: none (quiet)\n");
+}
+
+static void print_targets(const struct case_list *l,
+			  const struct run_info *ri)
+{
+	struct target t[MAX_TARGETS];
+	unsigned nt = targets_of(l, ri, t, MAX_TARGETS);
+	const char *issue = "";
+
 	for (unsigned i = 0; i < nt; i++) {
-		printf("  %-6s %-44s %8.2f", verdict(&t[i]), t[i].what,
-		       t[i].value);
+		if (strcmp(issue, t[i].issue) != 0) {
+			issue = t[i].issue;
+			printf("\ntargets (issue %s), this run %s\n", issue,
+			       ri->load ? "under load" : "quiet");
+		}
+		printf("  %-6s %-50s ", target_verdict(&t[i]), t[i].what);
+		if (isnan(t[i].value))
+			printf("%8s", "-");
+		else
+			printf("%8.2f", t[i].value);
 		if (strcmp(t[i].op, "info") != 0)
 			printf(" %s %.2f", t[i].op, t[i].limit);
 		if (t[i].detail[0])
 			printf("  (%s)", t[i].detail);
+		if (!t[i].applies && t[i].load)
+			printf("  [stated for --load %d]", t[i].load);
+		else if (!t[i].applies)
+			printf("  [stated for a quiet run]");
 		printf("\n");
 	}
+}
+
+void report_table(const struct case_list *l, const struct run_info *ri)
+{
+	const char *groups[NGROUPS + 64];
+	unsigned ng = groups_of(l, groups, NGROUPS + 64);
+	struct facts f;
+	char idle[32];
+
+	facts_of(&f);
+	/* The idle tick is the difference of two timed loops: below a tenth
+	 * of a ns it is noise, whatever its sign. */
+	if (ri->tick_idle_ns < 0.1)
+		snprintf(idle, sizeof(idle), "< 0.1 ns");
+	else
+		snprintf(idle, sizeof(idle), "%.1f ns", ri->tick_idle_ns);
+	printf("\npfbench  %s  %s, %u CPUs", f.date, f.cpu, ri->ncpus);
+	if (ri->cpu_a >= 0)
+		printf(" (ping-pong pinned to %d/%d)", ri->cpu_a, ri->cpu_b);
+	printf("\n%s; clock source %s; %u rounds, ~%.0f ms per batch%s\n",
+	       f.kernel, f.clock, ri->rounds, ri->batch_ms,
+	       ri->quick ? " (quick)" : "");
+	print_load(ri);
+	printf("median [min .. max]: ns per op of one batch, over rounds; "
+	       "ratio = this median / reference\n");
+	printf("p50 p99 p99.9: ns per op, one op at a time, from a latency "
+	       "pass after the rounds\n"
+	       "  (>= %llu ops and ~%.0f ms per case; each op includes one "
+	       "tick of %.0f ns; in the rounds a tick costs %s;\n"
+	       "  two-caller cases: each call as its caller saw it; '-': too "
+	       "few ops for that tail)%s\n\n",
+	       (unsigned long long)ri->latency_ops, ri->latency_ms,
+	       ri->tick_armed_ns, idle,
+	       ri->tsc_invariant ? "" : "\n  the TSC is not invariant here: "
+				       "percentiles may be off");
+	printf("%-20s %-36s %9s %9s %9s %8s %8s %8s %10s  %s\n", "case",
+	       "what", "median", "min", "max", "p50", "p99", "p99.9",
+	       "calls/s", "ratios");
+	for (unsigned g = 0; g < ng; g++) {
+		bool header = false;
+
+		for (unsigned i = 0; i < l->n; i++) {
+			if (strcmp(l->v[i].group, groups[g]) != 0)
+				continue;
+			if (!header) {
+				printf("-- %s\n", groups[g]);
+				header = true;
+			}
+			print_case(l, &l->v[i]);
+		}
+	}
+	print_targets(l, ri);
 	fflush(stdout);
 }
 
@@ -362,6 +356,13 @@ static void json_case(FILE *f, const struct case_list *l,
 	json_num(f, c->stats.max_ns);
 	fprintf(f, ", \"calls_per_s\": ");
 	json_num(f, c->throughput ? 1e9 / c->stats.median_ns : NAN);
+	fprintf(f, ",\n     \"latency_ops\": %llu, \"p50_ns\": ",
+		(unsigned long long)c->lat.samples);
+	json_num(f, c->lat.samples ? c->lat.p50_ns : NAN);
+	fprintf(f, ", \"p99_ns\": ");
+	json_num(f, c->lat.samples ? c->lat.p99_ns : NAN);
+	fprintf(f, ", \"p999_ns\": ");
+	json_num(f, c->lat.samples ? c->lat.p999_ns : NAN);
 	fprintf(f, ",\n     \"samples_ns\": [");
 	for (unsigned i = 0; i < c->nsamples; i++) {
 		fprintf(f, i ? ", " : "");
@@ -381,18 +382,12 @@ static void json_case(FILE *f, const struct case_list *l,
 	fprintf(f, "]}");
 }
 
-int report_json(const struct case_list *l, const struct run_info *ri,
-		const char *path)
+static void json_meta(FILE *f, const struct run_info *ri)
 {
-	FILE *f = fopen(path, "w");
-	struct target t[NTARGETS];
 	struct facts fa;
-	unsigned nt;
 
-	if (!f)
-		return -1;
 	facts_of(&fa);
-	fprintf(f, "{\n  \"pfbench\": 1,\n  \"meta\": {\"date\": ");
+	fprintf(f, "  \"meta\": {\"date\": ");
 	json_str(f, fa.date);
 	fprintf(f, ", \"cpu\": ");
 	json_str(f, fa.cpu);
@@ -400,19 +395,47 @@ int report_json(const struct case_list *l, const struct run_info *ri,
 	json_str(f, fa.kernel);
 	fprintf(f, ", \"compiler\": ");
 	json_str(f, __VERSION__);
+	fprintf(f, ", \"clock_source\": ");
+	json_str(f, fa.clock);
 	fprintf(f, ",\n           \"cpus\": %u, \"pinned\": [%d, %d], "
-		   "\"rounds\": %u, \"batch_ms\": %.3g, \"quick\": %s},\n",
+		   "\"rounds\": %u, \"batch_ms\": %.3g, \"quick\": %s, "
+		   "\"load\": %u,\n",
 		ri->ncpus, ri->cpu_a, ri->cpu_b, ri->rounds, ri->batch_ms,
-		ri->quick ? "true" : "false");
+		ri->quick ? "true" : "false", ri->load);
+	fprintf(f, "           \"latency\": {\"ms\": %.3g, \"min_ops\": %llu, "
+		   "\"tick_ns\": ",
+		ri->latency_ms, (unsigned long long)ri->latency_ops);
+	json_num(f, ri->tick_armed_ns);
+	fprintf(f, ", \"tick_idle_ns\": ");
+	json_num(f, ri->tick_idle_ns);
+	fprintf(f, ", \"ns_per_cycle\": ");
+	json_num(f, ri->ns_per_cycle);
+	fprintf(f, ", \"tsc_invariant\": %s}},\n",
+		ri->tsc_invariant ? "true" : "false");
+}
+
+int report_json(const struct case_list *l, const struct run_info *ri,
+		const char *path)
+{
+	FILE *f = fopen(path, "w");
+	struct target t[MAX_TARGETS];
+	unsigned nt;
+
+	if (!f)
+		return -1;
+	fprintf(f, "{\n  \"pfbench\": 1,\n");
+	json_meta(f, ri);
 	fprintf(f, "  \"cases\": [\n");
 	for (unsigned i = 0; i < l->n; i++) {
 		json_case(f, l, &l->v[i]);
 		fprintf(f, i + 1 < l->n ? ",\n" : "\n");
 	}
 	fprintf(f, "  ],\n  \"targets\": [\n");
-	nt = targets_of(l, t);
+	nt = targets_of(l, ri, t, MAX_TARGETS);
 	for (unsigned i = 0; i < nt; i++) {
-		fprintf(f, "    {\"what\": ");
+		fprintf(f, "    {\"issue\": ");
+		json_str(f, t[i].issue);
+		fprintf(f, ", \"what\": ");
 		json_str(f, t[i].what);
 		fprintf(f, ", \"value\": ");
 		json_num(f, t[i].value);
@@ -420,8 +443,14 @@ int report_json(const struct case_list *l, const struct run_info *ri,
 		json_str(f, t[i].op);
 		fprintf(f, ", \"limit\": ");
 		json_num(f, strcmp(t[i].op, "info") ? t[i].limit : NAN);
-		fprintf(f, ", \"verdict\": ");
-		json_str(f, verdict(&t[i]));
+		fprintf(f, ", \"load\": ");
+		if (t[i].load < 0)
+			fprintf(f, "null");
+		else
+			fprintf(f, "%d", t[i].load);
+		fprintf(f, ", \"applies\": %s, \"verdict\": ",
+			t[i].applies ? "true" : "false");
+		json_str(f, target_verdict(&t[i]));
 		fprintf(f, ", \"detail\": ");
 		json_str(f, t[i].detail);
 		fprintf(f, "}%s\n", i + 1 < nt ? "," : "");

@@ -28,6 +28,7 @@
  *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
  *   -EOWNERDEAD the process serving the call crashed while it was queued or
  *               running
+ *   -EOPNOTSUPP the machine lacks what an entry kind needs
  *
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
@@ -54,6 +55,7 @@
 #include <errno.h>   /* the error values below */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>   /* FILE, for pf_call_table_print */
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +93,10 @@ typedef struct pf_import pf_import;
  *   it to see faults outside the arena.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -ENOMEM  the arena could not be reserved.
+ * NOTES  Environment variables read here: PFIPC_QUIET_CRASHES=1 leaves out
+ *   the line on stderr for each crash contained in a simulated process
+ *   (for test suites that crash servers on purpose; refusals that end the
+ *   program still print); PFIPC_DECODE_CACHE=0 turns the decode cache off.
  */
 int pf_init(void);
 
@@ -299,9 +305,16 @@ pf_process *pf_process_find(const char *name);
 #define PF_EXPORT_MIGRATE   (1u << 1) /* run on the caller's thread (LRPC) */
 #define PF_EXPORT_PRIVATE   (1u << 2) /* only granted processes may import and
 					 call it (pf_grant) */
+#define PF_EXPORT_STACK_AS_DECLARED (1u << 3) /* take STACK_BYTES as given,
+					 unchecked against the debug
+					 information (see pf_export) */
 
 /* Most bytes of stack arguments one call may carry. */
 #define PF_MAX_STACK_BYTES 512u
+
+/* As STACK_BYTES: pfipc works the count out from the function's prototype
+ * in the debug information (the function must be built with -g). */
+#define PF_STACK_AUTO ((size_t)-1)
 
 /*
  * pf_export - export a function of the calling process under a name.
@@ -314,20 +327,47 @@ pf_process *pf_process_find(const char *name);
  *   characters of [A-Za-z0-9_]. The namespace belongs to the first process
  *   that exports into it; other processes may not export into it.
  *   STACK_BYTES is how many bytes of arguments the function takes on the
- *   stack beyond the registers (System V x86-64: 0 unless it has more than
- *   6 integer or 8 floating arguments, a struct passed in memory, or a long
- *   double); a multiple of 8, at most PF_MAX_STACK_BYTES.
+ *   stack beyond the registers, as System V x86-64 lays them out: each
+ *   argument that does not fit in the registers left (6 integer, 8 SSE; a
+ *   result returned in memory takes rdi first; a struct goes in registers
+ *   only if all of it fits; long double, and structs over 16 bytes, always
+ *   go on the stack) is placed at the next offset aligned to 8, or to 16
+ *   for a long double, __int128 or other 16-aligned type, and takes its
+ *   size rounded up to 8; STACK_BYTES is where the last one ends. So a
+ *   long double after 7 integers needs 32 (the 7th integer at 0, the long
+ *   double at 16), and an __int128 after 5 integers needs 16 (all of it on
+ *   the stack; clang before 18 split it between r9 and the stack: 8). A
+ *   multiple of 8, at most PF_MAX_STACK_BYTES; for a variadic function,
+ *   the bytes of its named parameters, or more to carry stack arguments
+ *   its callers add.
+ *   Or PF_STACK_AUTO: pfipc works the count out from FN's prototype in the
+ *   debug information (DWARF, read with libdw; in the program or in a
+ *   shared library, with separate debug files found by build ID under
+ *   /usr/lib/debug). When that information is there, a declared count is
+ *   checked against it too, unless FLAGS has PF_EXPORT_STACK_AS_DECLARED
+ *   (for the few types whose passing DWARF does not fully describe: see
+ *   the README's limitations). The work is done here, once, never on a
+ *   call.
  *   FN is called with exactly the caller's argument registers (rdi, rsi,
  *   rdx, rcx, r8, r9, al, xmm0-7) and those stack bytes, so any ordinary
  *   signature works, variadic ones included. Its rax, rdx, xmm0, xmm1 (and
  *   st0, or st0 and st1, when it returns a long double or a long double
  *   _Complex) go back to the caller. FN runs with an empty x87 stack and
  *   the thread running it keeps nothing on it afterwards.
- *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE
- *   and PF_EXPORT_PRIVATE.
- * RETURN VALUE  0, or a negative errno value.
+ *   FLAGS is 0 or a combination of PF_EXPORT_REENTRANT, PF_EXPORT_MIGRATE,
+ *   PF_EXPORT_PRIVATE and PF_EXPORT_STACK_AS_DECLARED.
+ * RETURN VALUE  0, or a negative errno value. On -EINVAL because of the
+ *   stack bytes, pf_error_message() says why.
  * ERRORS  -EINVAL malformed name, bad flags, bad STACK_BYTES, or the thread
- *         belongs to no process; -EEXIST name or namespace taken; -ENOSPC.
+ *         belongs to no process; -EINVAL STACK_BYTES differs from what
+ *         FN's prototype needs ("pf_export: math.add declares 24 stack
+ *         bytes, its prototype needs 32 (...)"); -EINVAL STACK_BYTES is
+ *         PF_STACK_AUTO and the count cannot be worked out: no debug
+ *         information describes FN (build it with -g), or a parameter's
+ *         type cannot be classified (a 32-byte vector, whose passing
+ *         depends on AVX; the message names it); -EEXIST name or
+ *         namespace taken; -ENOSPC; -ENOMEM no memory for a definition
+ *         the name has not had before.
  */
 int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags);
 
@@ -361,9 +401,10 @@ typedef struct pf_buffer_param {
  *   int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
  *                         unsigned flags, const pf_buffer_param *bufs,
  *                         unsigned nbufs);
- * DESCRIPTION  As pf_export, and for each of the NBUFS (at most
- *   PF_MAX_BUFFER_PARAMS) buffer parameters: before FN runs, an IN or INOUT
- *   buffer's bytes are copied into memory owned by the server, and the
+ * DESCRIPTION  As pf_export (STACK_BYTES may be PF_STACK_AUTO), and for
+ *   each of the NBUFS (at most PF_MAX_BUFFER_PARAMS) buffer parameters:
+ *   before FN runs, an IN or INOUT buffer's bytes are copied into memory
+ *   owned by the server, and the
  *   pointer argument is replaced by a pointer to that copy; after FN
  *   returns, an OUT or INOUT buffer's bytes are copied back to the caller's
  *   pointer. A NULL pointer stays NULL when its length is 0. Each
@@ -494,7 +535,9 @@ typedef struct pf_result {
  * RETURN VALUE  0, or the call's own error (-ESRCH, -EOWNERDEAD, ...), or:
  * ERRORS  -ETIMEDOUT not finished yet (the ticket stays valid); -ENOENT no
  *         such ticket (never issued, or already collected); -EPERM the
- *         ticket belongs to another process.
+ *         ticket belongs to another process; -EINVAL the calling thread
+ *         belongs to no process (tickets are collected by a thread of the
+ *         process that made the call).
  */
 int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out);
 
@@ -722,6 +765,163 @@ int pf_delegate(const char *name, pf_process *to);
 int pf_revoke(const char *name, pf_process *from);
 
 /* ------------------------------------------------------------------------ */
+/* Entry mechanisms: every way into the kernel, one dispatcher               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The ways a call can enter pfipc. Each is a call to the import with the
+ * same register image, results, errors, nesting, asynchronous and one-way
+ * behaviour, crash containment and caller identity as a gate call; they
+ * differ in what the CPU and the kernel do on the way in, which is what
+ * they are there to compare.
+ *
+ *   PF_ENTRY_GATE     a call to the gate: a fetch fault (SIGSEGV)
+ *   PF_ENTRY_TRAP     a call to a stub that is an int3: SIGTRAP
+ *   PF_ENTRY_UD2      a call to a stub that is a ud2: SIGILL
+ *   PF_ENTRY_INT      int $N with the call number in eax: a general
+ *                     protection fault (SIGSEGV); N is 0x81 unless
+ *                     pf_entry_vector set another
+ *   PF_ENTRY_SYSCALL  syscall with the call number in eax, dispatched by
+ *                     Linux's Syscall User Dispatch (SIGSYS, Linux >= 5.11)
+ *   PF_ENTRY_INT80    int $0x80 with the call number in eax, dispatched the
+ *                     same way (a real 32-bit system call otherwise)
+ *
+ * Every kind has a stub per import (pf_import_entry): a function to call
+ * with the export's own signature. The numbered kinds (INT, SYSCALL,
+ * INT80) can also be entered by the raw instruction, with the number
+ * pf_import_number gives (its page says how). SYSCALL and INT80 need
+ * Linux's Syscall User Dispatch (pf_entry_enable says which threads have
+ * it). README: "How a call enters".
+ */
+
+/* Entry kinds, for pf_import_entry and pf_entry_enable. */
+#define PF_ENTRY_GATE    0u
+#define PF_ENTRY_TRAP    1u
+#define PF_ENTRY_UD2     2u
+#define PF_ENTRY_INT     3u
+#define PF_ENTRY_SYSCALL 4u
+#define PF_ENTRY_INT80   5u
+
+/*
+ * pf_entry_enable - make sure an entry kind works on this machine.
+ *
+ * SYNOPSIS  int pf_entry_enable(unsigned kind);
+ * DESCRIPTION
+ *   For PF_ENTRY_SYSCALL and PF_ENTRY_INT80: switches Syscall User Dispatch
+ *   on for the calling thread (when it belongs to a process) and for every
+ *   thread that joins a process from then on; it stays on for the life of
+ *   the program. Call it before starting the processes whose threads will
+ *   make such calls. A dispatching thread pays more for every system call
+ *   it makes (about a third more for getpid on the development machine),
+ *   so it is off until asked for. The other kinds need nothing: 0.
+ *   PFIPC_SYSCALL_ENTRY=0 in the environment makes it fail as on a kernel
+ *   without Syscall User Dispatch.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL an unknown KIND; -EOPNOTSUPP the kernel has no Syscall
+ *         User Dispatch (Linux < 5.11, or refused under a tool that does not
+ *         support it), or the C library's code could not be found.
+ * NOTES
+ *   A thread that joined its process before, a thread of no process and a
+ *   forked child do not dispatch: a call through their SYSCALL or INT80
+ *   stub is refused with one line on stderr (a raw syscall with a pfipc
+ *   number runs as an unknown system call and returns -ENOSYS). System
+ *   calls made inside the C library always run; one made elsewhere on a
+ *   dispatching thread (a raw syscall, the dynamic linker's) is made for
+ *   the program by pfipc's handler, except a clone onto a new stack or
+ *   sharing memory, and clone3, which fail with -ENOSYS; vfork is made as
+ *   fork. A thread that blocks SIGSYS cannot make a dispatched call.
+ */
+int pf_entry_enable(unsigned kind);
+
+/*
+ * pf_import_entry - the stub that calls an import through one entry kind.
+ *
+ * SYNOPSIS  int pf_import_entry(const pf_import *imp, unsigned kind, void **out);
+ * DESCRIPTION
+ *   *OUT becomes a function address: calling it with the export's signature
+ *   calls the export through KIND (PF_ENTRY_GATE gives the gate). The stub
+ *   is code pfipc writes once into an entry page (never writable and
+ *   executable at once): a call to a TRAP stub executes an int3, to a UD2
+ *   stub a ud2, to an INT, SYSCALL or INT80 stub the instruction with the
+ *   import's number. For SYSCALL and INT80 this calls pf_entry_enable. Use
+ *   it from the threads of the import's process, as the gate.
+ * RETURN VALUE  0 and *OUT set, or a negative errno value.
+ * ERRORS  -EINVAL IMP or OUT is NULL, or an unknown KIND; -EOPNOTSUPP as
+ *         pf_entry_enable; -ENOMEM the entry pages could not be reserved.
+ */
+int pf_import_entry(const pf_import *imp, unsigned kind, void **out);
+
+/* PF_ENTRY(int(int, int), imp, PF_ENTRY_SYSCALL) → int (*)(int, int), or
+ * NULL when pf_import_entry fails. */
+#define PF_ENTRY(fn_type, imp, kind) __extension__({                        \
+	void *pf_entry_ = NULL;                                             \
+	pf_import_entry((imp), (kind), &pf_entry_);                         \
+	(__typeof__(fn_type) *)pf_entry_;                                   \
+})
+
+/*
+ * pf_import_number - the import's call number.
+ *
+ * SYNOPSIS  int pf_import_number(const pf_import *imp);
+ * DESCRIPTION
+ *   The number to put in eax for a raw int $N, syscall or int $0x80 entry
+ *   (NOTES below). Every import in the program has its own; they lie far
+ *   above Linux's system call numbers, from 0x10000000 up.
+ * RETURN VALUE  The number (positive), or a negative errno value.
+ * ERRORS  -EINVAL IMP is NULL.
+ * NOTES
+ *   The raw instructions: eax holds the number; al (the vector registers
+ *   a variadic callee is told about) goes in bits 32..39 of rax for
+ *   syscall and int $N, and in the low byte of r11 for int $0x80, whose
+ *   entry keeps only eax (leave them 0 for a callee that is not
+ *   variadic). The arguments are in the System V places (rdi, rsi, rdx,
+ *   rcx, r8, r9, xmm0-7), except that syscall takes the fourth in r10
+ *   (syscall clobbers rcx), as Linux's own calls do. Stack arguments are
+ *   read from 8(%rsp) up at the instruction, where they are inside a stub
+ *   that was called. The results come back in rax, rdx, xmm0, xmm1 (and
+ *   st0, st1) as from a call; rbx, rbp, r12-r15 and rsp are kept and the
+ *   128 bytes below rsp are never written; every other register (rcx,
+ *   r11, rdi, rsi, r8-r10, xmm2-15, flags) may change: declare them
+ *   clobbered. A call by number from a thread of another process than the
+ *   import's fails with pf_errno() == -EPERM, as through that process's
+ *   gate. A number in pfipc's range
+ *   that names no import is refused with one line on stderr (the program
+ *   dies, or the process whose export made it crashes); an int $N or a
+ *   syscall with any other number is not pfipc's: the program's handler
+ *   gets it, or the system call is made.
+ */
+int pf_import_number(const pf_import *imp);
+
+/*
+ * pf_call_table_print - print every import's call number.
+ *
+ * SYNOPSIS  int pf_call_table_print(FILE *f);
+ * DESCRIPTION
+ *   Writes a header line, then one line per import of every process:
+ *   number, importing process, import name, and the process exporting the
+ *   name now ("-" when nobody does). A program's own system call table.
+ * RETURN VALUE  The number of imports printed, or a negative errno value.
+ * ERRORS  -EINVAL F is NULL; -EIO writing to F failed.
+ */
+int pf_call_table_print(FILE *f);
+
+/*
+ * pf_entry_vector - choose the vector of the int $N entry.
+ *
+ * SYNOPSIS  int pf_entry_vector(unsigned vector);
+ * DESCRIPTION
+ *   The int $N entry and its stubs use VECTOR from now on (0x81 by
+ *   default). Any vector whose gate the kernel keeps for itself works: all
+ *   but 3 (int3), 4 (overflow) and 0x80 (32-bit system calls). An int $N
+ *   with any other vector is not pfipc's. Set it before the first INT stub
+ *   is handed out: stubs are written once.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL VECTOR is above 0xff or the kernel's; -EBUSY INT stubs
+ *         with another vector exist already.
+ */
+int pf_entry_vector(unsigned vector);
+
+/* ------------------------------------------------------------------------ */
 /* Errors of calls made through imports                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -732,9 +932,11 @@ int pf_revoke(const char *name, pf_process *from);
  * DESCRIPTION
  *   A call through an import is a plain C call and cannot return an error
  *   of its own: when it fails, its return registers are zero and the error
- *   is kept per thread, here. Every call through an import sets it.
- * RETURN VALUE  0 if the thread's last call through an import succeeded,
- *   else the negative errno value it failed with.
+ *   is kept per thread, here. Every call through an import sets it, and so
+ *   do pf_import_create, pf_export and pf_export_buffers (which also
+ *   return it) on a thread that belongs to a process.
+ * RETURN VALUE  0 if the thread's last call through an import (or import,
+ *   or export) succeeded, else the negative errno value it failed with.
  * ERRORS  None.
  */
 int pf_errno(void);
@@ -746,9 +948,12 @@ int pf_errno(void);
  * DESCRIPTION
  *   A sentence about the calling thread's last failed call through an
  *   import, naming the processes and the import involved (for -EDEADLK,
- *   the cycle of waits).
+ *   the cycle of waits), or about its last failed pf_import_create,
+ *   pf_export or pf_export_buffers: a name exported by another process
+ *   names that process, a name nobody exports the closest exported names
+ *   ("did you mean math.add?").
  * RETURN VALUE  The sentence, or "" after a success. Valid until the
- *   thread's next call through an import.
+ *   thread's next call through an import, import or export.
  * ERRORS  None.
  */
 const char *pf_error_message(void);
@@ -764,6 +969,185 @@ const char *pf_error_message(void);
  * ERRORS  None.
  */
 const char *pf_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Seeing what happens: traces and statistics                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * pf_trace_start - record every call into a trace file.
+ *
+ * SYNOPSIS  int pf_trace_start(const char *path);
+ * DESCRIPTION
+ *   From now on every call through an import is recorded, and PATH is
+ *   written when pf_trace_flush or pf_trace_stop is called and when the
+ *   program exits (atexit). PATH is created (emptied) at once. Setting
+ *   PFIPC_TRACE=PATH in the environment does the same at pf_init.
+ *   The file is a Chrome trace-event JSON file, as Perfetto
+ *   (ui.perfetto.dev) and chrome://tracing open it. Each simulated process
+ *   is a process in it (pid: its index + 1, named with process_name
+ *   metadata; pid 0 is the idle task to Perfetto), each of its threads a
+ *   thread (tid: the Linux thread id). Per call:
+ *     - the caller's thread has a slice "call NS.FN" from the fault until
+ *       the call returns (an asynchronous or one-way call: "async NS.FN" or
+ *       "oneway NS.FN", until it was sent);
+ *     - the thread that ran it has a slice "NS.FN" (a migrating export's
+ *       runs on the caller's thread, inside its call slice), and the time
+ *       the call waited in the callee's queue is an async slice "queued
+ *       NS.FN" of the callee;
+ *     - a flow arrow (bind_id = the call's id) joins the caller's slice to
+ *       the server's, and for an asynchronous call goes on to the "pf_wait"
+ *       slice that collected it;
+ *     - args name the other process, the entry ("gate", "slot"), the
+ *       error and pf_error_message().
+ *   Also recorded: timeouts and crashes (instants on the thread), calls
+ *   refused by deadlock detection (an empty slice "deadlock"), a wait that
+ *   a crash cut short (its slice ends at the crash), restarts (a slice
+ *   "restart" around the init that ran again) and death notices (process
+ *   instants "died: crashed", "died: stopped").
+ *   Slices nest on every thread. Events are recorded into buffers
+ *   preallocated per thread (never in the fault handler); each holds
+ *   PFIPC_TRACE_EVENTS events (64 bytes each; default 65536; read at each
+ *   pf_trace_start, a thread's buffer keeps the size it was made with,
+ *   and is emptied when a new trace starts). Events that
+ *   do not fit are dropped and counted: the file's otherData says how many
+ *   ("pfipc_dropped_events", and per thread in its thread_name args) and
+ *   one line on stderr says so. Calls under way when tracing starts are
+ *   left out. A program killed by a signal writes nothing past its last
+ *   pf_trace_flush.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL PATH is NULL or empty; -EBUSY a trace is already being
+ *         recorded; -ENOMEM; any error of creating PATH (-EACCES, -ENOENT,
+ *         ...).
+ */
+int pf_trace_start(const char *path);
+
+/*
+ * pf_trace_flush - write the trace recorded so far.
+ *
+ * SYNOPSIS  int pf_trace_flush(void);
+ * DESCRIPTION  Writes everything recorded since pf_trace_start to its PATH
+ *   (emptied first; PATH may also be a pipe or a terminal), and goes on
+ *   recording. Calls still under way are not in it yet.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL no trace is being recorded; -ENOMEM; any error of
+ *         writing the file (-ENOSPC, -EIO, ...).
+ */
+int pf_trace_flush(void);
+
+/*
+ * pf_trace_stop - stop recording and write the trace.
+ *
+ * SYNOPSIS  int pf_trace_stop(void);
+ * DESCRIPTION  Stops recording, then writes the file as pf_trace_flush
+ *   does. A later pf_trace_start begins a new trace.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_trace_flush (the recording has stopped even then).
+ */
+int pf_trace_stop(void);
+
+/* Buckets of a pf_stats histogram, and the error codes counted apart. */
+#define PF_STATS_BUCKETS 40u
+#define PF_STATS_ERRNOS  134u
+
+/* What pfipc counted for one export, or for one entry mechanism. Times are
+ * log2 histograms: bucket b counts times t with 2^b <= t < 2^(b+1) ns
+ * (bucket 0 also counts t < 1 ns; the last bucket everything longer). A
+ * percentile is the upper end of the bucket it falls in: at most twice
+ * the true value. */
+typedef struct pf_stats {
+	char name[128];       /* "ns.fn", or the entry: "gate", "slot" */
+	uint64_t calls;       /* calls whose outcome is known */
+	uint64_t errors;      /* of which failed */
+	uint64_t by_errno[PF_STATS_ERRNOS]; /* failed calls by errno value:
+					       by_errno[EOWNERDEAD]; [0]: any
+					       other value */
+	uint64_t served;      /* calls that ran (also those that crashed) */
+	uint64_t queued;      /* of which had waited in the callee's queue
+				 (a migrating call never does) */
+	uint64_t queued_ns[PF_STATS_BUCKETS];  /* time in the queue */
+	uint64_t served_ns[PF_STATS_BUCKETS];  /* time running */
+	uint64_t queued_total_ns, served_total_ns;
+	uint64_t queued_p50_ns, queued_p99_ns;
+	uint64_t served_p50_ns, served_p99_ns;
+} pf_stats;
+
+/*
+ * pf_stats_enable - start or stop counting statistics.
+ *
+ * SYNOPSIS  int pf_stats_enable(int on);
+ * DESCRIPTION
+ *   While on, every call through an import is counted under its export
+ *   and under the entry it came in by: a synchronous call when its caller
+ *   has its outcome, an asynchronous or one-way call when it completes
+ *   (or when sending it failed); the time a call waited in the callee's
+ *   queue and the time it ran, when it ran. Calls under way when counting
+ *   starts are left out. Turning it off keeps what was counted
+ *   (pf_stats_reset clears it). PFIPC_STATS=1 in the environment turns it
+ *   on at pf_init and prints pf_stats_print's table to stderr at exit.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -ENOMEM the tables could not be mapped.
+ */
+int pf_stats_enable(int on);
+
+/*
+ * pf_stats_get - what was counted for one export.
+ *
+ * SYNOPSIS  int pf_stats_get(const char *name, pf_stats *out);
+ * DESCRIPTION  Fills OUT with the counts of export NAME ("ns.fn"), as of
+ *   now (other threads may be adding to them).
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL NAME or OUT is NULL; -ENOENT nothing was counted for
+ *         NAME.
+ */
+int pf_stats_get(const char *name, pf_stats *out);
+
+/*
+ * pf_stats_get_entry - what was counted for one entry mechanism.
+ *
+ * SYNOPSIS  int pf_stats_get_entry(const char *entry, pf_stats *out);
+ * DESCRIPTION  As pf_stats_get, over every call that came in by ENTRY:
+ *   "gate" (a call to a gate address) or "slot" (a call or jump through a
+ *   slot).
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL ENTRY or OUT is NULL; -ENOENT nothing was counted for
+ *         ENTRY.
+ */
+int pf_stats_get_entry(const char *entry, pf_stats *out);
+
+/*
+ * pf_stats_next - walk the exports that have counts.
+ *
+ * SYNOPSIS  int pf_stats_next(unsigned *cursor, pf_stats *out);
+ * DESCRIPTION  Set *CURSOR to 0, then call until it fails: each call
+ *   fills OUT with the next export that has counts and moves *CURSOR on.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL CURSOR or OUT is NULL; -ENOENT no more exports.
+ */
+int pf_stats_next(unsigned *cursor, pf_stats *out);
+
+/*
+ * pf_stats_reset - forget every count.
+ *
+ * SYNOPSIS  int pf_stats_reset(void);
+ * DESCRIPTION  Sets every counter to zero (counting goes on if it is on;
+ *   calls counted meanwhile may be half counted).
+ * RETURN VALUE  0.
+ * ERRORS  None.
+ */
+int pf_stats_reset(void);
+
+/*
+ * pf_stats_print - write a table of the counts.
+ *
+ * SYNOPSIS  int pf_stats_print(int fd);
+ * DESCRIPTION  Writes one line per export with counts and one per entry
+ *   mechanism: calls, errors (by code), and the p50 and p99 of the time
+ *   queued and the time served.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EBADF and any other error of write(2) on FD.
+ */
+int pf_stats_print(int fd);
 
 /* ------------------------------------------------------------------------ */
 /* Version                                                                   */

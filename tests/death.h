@@ -4,6 +4,7 @@
 #define PF_TEST_DEATH_H
 
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,42 @@ static inline struct death run_child(void (*fn)(void))
 		fn();
 		_exit(0);
 	}
+	close(fds[1]);
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(fds[0], d.err + n, sizeof d.err - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status))
+		d.signal = WTERMSIG(status);
+	else
+		d.status = WEXITSTATUS(status);
+	return d;
+}
+
+/* Run this program again as `PROGRAM ARG`, a fresh process that inherits
+ * nothing from the test framework or from pfipc (Syscall User Dispatch is
+ * off in a forked child), and report how it died and what it wrote on
+ * stderr. */
+static inline struct death run_self(const char *arg)
+{
+	extern char **environ;
+	struct death d;
+	memset(&d, 0, sizeof d);
+	int fds[2];
+	if (pipe(fds) != 0)
+		abort();
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	char *argv[] = { "/proc/self/exe", (char *)arg, NULL };
+	pid_t pid;
+	if (posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) != 0)
+		abort();
+	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
 	size_t n = 0;
 	ssize_t r;

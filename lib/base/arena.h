@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "pf_limits.h"
 
 #define ARENA_GATE_STRIDE   16u    /* bytes between two gates */
 

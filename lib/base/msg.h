@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "x86_64/regs.h"
 
 struct pf_import;
@@ -55,16 +55,19 @@ struct call_msg {
 	bool on_heap;                   /* malloc'd (else a thread's storage) */
 	bool pushed;                    /* queued from the fault handler */
 	struct pf_thread *_Atomic caller; /* whom to wake when done */
-	struct call_msg *outer_wait;    /* what the caller waited for when it
-					   made this call; put back after it */
 	uint64_t ticket;                /* MSG_ASYNC */
 	struct pf_process *from;        /* the caller's identity, from its thread */
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
+	struct call_msg *outer_wait;    /* what the caller waited for before */
 	struct export_entry *entry;     /* what it is bound to */
 	const struct export_def *def;   /* its definition when bound */
 	struct pf_process *_Atomic callee; /* read by deadlock detection */
 	void *fn;                       /* def->fn */
 	unsigned flags;                 /* def->flags: PF_EXPORT_* */
+	const char *via;                /* the entry it came in by ("gate") */
+	uint64_t trace_id;              /* lib/trace/: 0, or the call's id */
+	uint64_t t_entered, t_queued;   /* lib/trace/ clock: fault, queueing;
+					   0 when not stamped */
 
 	/* Written by the callee. */
 	alignas(64) struct pf_thread *_Atomic server; /* the thread running it */

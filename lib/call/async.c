@@ -6,6 +6,7 @@
 #include "call/tickets.h"
 #include "proc/thread.h"
 #include "proc/wait.h"
+#include "trace/record.h"
 
 static void fill_result(const struct call_result *r, pf_result *out)
 {
@@ -27,6 +28,7 @@ int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out)
 	struct pf_thread *t = pf_current;
 	if (!t)
 		return -EINVAL;
+	uint64_t t0 = trace_now();
 	struct call_msg *m = tickets_find(ticket);
 	if (!m)
 		return -ENOENT;
@@ -44,6 +46,7 @@ int pf_wait(uint64_t ticket, int64_t timeout_ns, pf_result *out)
 	int err = m->error;
 	if (out && !err)
 		fill_result(&m->result, out);
+	trace_ticket_collected(t, m, t0, err);
 	msg_free(m);
 	return err;
 }

@@ -12,6 +12,7 @@
 #include "sched/abandon.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
+#include "trace/record.h"
 
 struct reply_wait {
 	struct call_msg *m;
@@ -33,12 +34,9 @@ static int64_t timeout_of(struct pf_thread *t, struct call_msg *m)
 
 int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *deadline)
 {
-	/* A synchronous call was published when it was queued (submit.c);
-	 * call_await puts back the wait it interrupted. */
-	struct call_msg *outer = atomic_load(&t->waiting_on);
-	if (outer == m)
-		outer = NULL;
-	atomic_store(&t->waiting_on, m);
+	/* A synchronous call was marked as waited for when it was queued. */
+	struct call_msg *outer = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	atomic_store_explicit(&t->waiting_on, m, memory_order_release);
 	struct reply_wait w = { m, t->proc };
 	int rc = 0;
 	while (atomic_load_explicit(&m->state, memory_order_acquire) != MSG_DONE) {
@@ -54,7 +52,7 @@ int call_wait(struct pf_thread *t, struct call_msg *m, const struct timespec *de
 			break;
 		}
 	}
-	atomic_store(&t->waiting_on, outer);
+	atomic_store_explicit(&t->waiting_on, outer, memory_order_release);
 	return rc;
 }
 
@@ -62,11 +60,10 @@ void call_await(struct call_msg *m, struct call_result *out)
 {
 	struct pf_thread *t = atomic_load(&m->caller);
 	int saved_errno = errno;   /* the caller made a plain C call */
-	struct call_msg *outer = m->outer_wait;   /* M may be gone by the end */
 	uint64_t ret = 0;
 	int err = m->pushed ? 0 : call_submit(t, m, &ret);
-	memset(out, 0, sizeof *out);
 	if (!err && (m->import->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY))) {
+		memset(out, 0, sizeof *out);
 		out->rax = ret;
 	} else if (!err) {
 		int64_t ns = timeout_of(t, m);
@@ -81,10 +78,13 @@ void call_await(struct call_msg *m, struct call_result *out)
 				  m->detail[0] ? ": " : "", m->detail);
 		else
 			*out = m->result;
+		call_end_waiting(t, m);
 	}
-	atomic_store(&t->waiting_on, outer);
-	if (!err)
+	if (err)
+		memset(out, 0, sizeof *out);   /* a failed call returns zeros */
+	else
 		error_clear(&t->error);
+	trace_call_returned(t, m, err, ret);
 	t->calls.depth--;
 	errno = saved_errno;
 }

@@ -13,6 +13,7 @@
 #include "proc/wait.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
+#include "trace/record.h"
 
 /* The process serving the import now; a lazy import waits for one. */
 static struct pf_process *resolve(struct pf_thread *t, struct call_msg *m)
@@ -85,20 +86,13 @@ static void bind_to(struct call_msg *m, struct export_entry *e,
 		memcpy(m->regs.stack, m->stack_args, def->stack_bytes);
 }
 
-/* M's caller waits for it from the moment it can be taken, not from when
- * call_wait starts: the callee may call back into a busy export before
- * then, and the deadlock check must find the whole chain. call_await puts
- * back M->outer_wait when the call ends. */
-static void wait_begins(struct call_msg *m)
+/* From the moment a synchronous call can reach its callee, its caller is
+ * waiting for it: deadlock detection follows the chain of waits through
+ * this, so it is set before the call is queued, never after. */
+static void begin_waiting(struct pf_thread *t, struct call_msg *m)
 {
-	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
-	atomic_store(&t->waiting_on, m);
-}
-
-static void wait_not_begun(struct call_msg *m)
-{
-	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
-	atomic_store(&t->waiting_on, m->outer_wait);
+	m->outer_wait = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	atomic_store_explicit(&t->waiting_on, m, memory_order_release);
 }
 
 bool call_submit_fast(struct call_msg *m)
@@ -115,9 +109,11 @@ bool call_submit_fast(struct call_msg *m)
 	if (def->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE))
 		return false;
 	bind_to(m, e, def, callee);
-	wait_begins(m);
+	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
+	begin_waiting(t, m);
+	trace_call_queued(m);
 	if (queue_push(callee, m) != 0) {
-		wait_not_begun(m);
+		atomic_store(&t->waiting_on, m->outer_wait);
 		return false;   /* stopped or crashed: the slow path says so */
 	}
 	m->pushed = true;
@@ -139,12 +135,18 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 	struct pf_process *callee = resolve(t, m);
 	if (!callee)
 		return unbound_error(t, m);
-	if (!grants_allowed(e, callee, m->from))
+	const struct export_def *def = registry_def(e);
+	if ((def->flags & PF_EXPORT_PRIVATE) && !grants_allowed(e, callee, m->from))
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",
 				 m->from->name, e->name, callee->name);
-	bind_to(m, e, registry_def(e), callee);
+	bind_to(m, e, def, callee);
 	return 0;
+}
+
+void call_end_waiting(struct pf_thread *t, struct call_msg *m)
+{
+	atomic_store_explicit(&t->waiting_on, m->outer_wait, memory_order_release);
 }
 
 int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
@@ -173,12 +175,13 @@ int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret)
 		serve_call(t, m);
 		return 0;
 	}
+	trace_call_queued(m);
 	if (m->kind == MSG_SYNC)
-		wait_begins(m);
+		begin_waiting(t, m);
 	err = queue_push(callee, m);
 	if (err) {
 		if (m->kind == MSG_SYNC)
-			wait_not_begun(m);
+			call_end_waiting(t, m);
 		if (m->kind == MSG_ASYNC)
 			tickets_forget(m->ticket);
 		if (m->kind != MSG_SYNC)

@@ -17,6 +17,10 @@ struct pf_thread;
  * T's error message saying why. */
 int call_submit(struct pf_thread *t, struct call_msg *m, uint64_t *ret);
 
+/* T's synchronous call M is over (answered, failed or given up): T waits
+ * for what it waited for before M. */
+void call_end_waiting(struct pf_thread *t, struct call_msg *m);
+
 /* The common case, from the fault handler itself (async-signal-safe: no
  * lock, no allocation): M's import is bound to a running process, public,
  * synchronous and not migrating. Then M is bound and queued on the callee

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include "base/msg.h"
 #include "call/tickets.h"
-#include "limits.h"
+#include "pf_limits.h"
 
 #define TABLE_SIZE LIMIT_TICKET_SLOTS
 

@@ -5,14 +5,17 @@
 #include "base/msg.h"
 #include "call/submit.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/in_place.h"
 #include "proc/thread.h"
+#include "trace/record.h"
 #include "x86_64/regs.h"
 
 /* Take T's next message and fill it with the register image in UC. Never
  * fails: a call nested too deep is recorded in the message and reported
  * by the await path. */
 static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
-				const ucontext_t *uc, uintptr_t stack_args)
+				const ucontext_t *uc, uintptr_t stack_args,
+				const char *via)
 {
 	/* The last message is kept to report "too deep" through. */
 	struct call_msg *m = t->calls.slot[t->calls.depth];
@@ -22,7 +25,6 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	m->kind = MSG_SYNC;
 	m->import = imp;
 	atomic_store_explicit(&m->caller, t, memory_order_relaxed);
-	m->outer_wait = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
 	atomic_store_explicit(&m->server, NULL, memory_order_relaxed);
 	atomic_store_explicit(&m->callee, NULL, memory_order_relaxed);
 	m->from = t->self;
@@ -30,6 +32,7 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	m->in_turn = false;
 	m->pushed = false;
 	m->stack_args = (const uint8_t *)stack_args;
+	trace_call_entered(m, via);
 
 	const greg_t *g = uc->uc_mcontext.gregs;
 	m->regs.gpr[0] = (uint64_t)g[REG_RDI];
@@ -46,25 +49,51 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 /* Would the await path overflow T's stack from SP? Only a stack pointer
  * inside T's own stack (or just below it, in the guard) can be judged: a
  * program running on a stack of its own making is taken at its word. */
-static bool no_room(const struct pf_thread *t, uintptr_t sp)
+bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp)
 {
 	if (!t->stack_hi || sp > t->stack_hi || sp + LIMIT_CALL_HEADROOM < t->stack_lo)
 		return false;
 	return sp < t->stack_lo + LIMIT_CALL_HEADROOM + 8;
 }
 
+/* The caller made no CALL and may keep live data below its rsp: the
+ * trampoline's frame goes below the red zone, and says where to jump back
+ * to and which rsp to restore (x86_64/abi.h). Entered like a function:
+ * rsp = 8 mod 16. */
+static uintptr_t jump_frame_below(uintptr_t sp)
+{
+	return ((sp - RED_ZONE - JUMP_FRAME - 16) & ~(uintptr_t)15) + 8;
+}
+
+static void resume_by_jump(greg_t *g, uintptr_t frame, uintptr_t to, struct call_msg *m)
+{
+	((uint64_t *)frame)[JUMP_TO / 8] = to;
+	((uint64_t *)frame)[JUMP_RSP / 8] = (uint64_t)g[REG_RSP];
+	g[REG_RSP] = (greg_t)frame;
+	g[REG_RIP] = (greg_t)(uintptr_t)pf_x86_await_jump;
+	g[REG_RDI] = (greg_t)(uintptr_t)m;
+}
+
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		  uintptr_t stack_args, struct resume how)
+		  uintptr_t stack_args, struct resume how, const char *via)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t sp = (uintptr_t)g[REG_RSP];
 	/* The await path runs on the caller's stack: with too little left,
 	 * it would overflow inside pfipc (in the handler itself, for the
 	 * push below). Refuse first; the entry makes it the caller's crash. */
-	if (no_room(t, sp))
+	if (how.jump)
+		sp = jump_frame_below(sp);
+	if (in_place_enter(t, imp, uc, stack_args, &how))
+		return 0;
+	if (dispatch_no_room(t, sp))
 		return -EFAULT;
-	struct call_msg *m = capture(t, imp, uc, stack_args);
+	struct call_msg *m = capture(t, imp, uc, stack_args, via);
 	call_submit_fast(m);
+	if (how.jump) {
+		resume_by_jump(g, sp, how.jump, m);
+		return 0;
+	}
 	if (how.push) {
 		sp -= 8;
 		*(uint64_t *)sp = how.push;

@@ -10,6 +10,7 @@
 #ifndef PF_DISPATCH_H
 #define PF_DISPATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -22,13 +23,24 @@ struct resume {
 	 * caller's stack (a CALL whose push the entry emulates), or 0 when
 	 * the caller's own CALL already pushed it (it is at [rsp]). */
 	uintptr_t push;
+	/* An entry that was no CALL (a syscall or int instruction): the
+	 * address to go back to, with rsp exactly as it was and the red zone
+	 * below it untouched (then PUSH is 0). 0 for the CALL-like entries. */
+	uintptr_t jump;
 };
 
-/* T called IMP from context UC, with its stack arguments at STACK_ARGS.
- * 0, or -EFAULT when the caller's stack has no room left for the call (a
- * stack overflow: the entry treats it as a crash of the caller), in which
- * case nothing was changed. */
+/* T called IMP from context UC, with its stack arguments at STACK_ARGS,
+ * through the entry named VIA (a static string: "gate", "slot", "trap",
+ * "ud2", "int", "syscall" or "int80"; traces and statistics are labelled
+ * with it). 0, or -EFAULT when the
+ * caller's stack has no room left for the call (a stack overflow: the
+ * entry treats it as a crash of the caller), in which case nothing was
+ * changed. */
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		  uintptr_t stack_args, struct resume how);
+		  uintptr_t stack_args, struct resume how, const char *via);
+
+/* Would the await path, or an export run in place, overflow T's stack
+ * from SP? Async-signal-safe. */
+bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp);
 
 #endif

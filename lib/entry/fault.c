@@ -13,28 +13,14 @@
 #include <errno.h>
 #include <stdint.h>
 #include "base/arena.h"
-#include "dispatch/dispatch.h"
 #include "entry/decode.h"
+#include "entry/enter.h"
 #include "entry/fault.h"
 #include "entry/report.h"
 #include "entry/thread.h"
 #include "ident/import.h"
 #include "proc/process.h"
 #include "proc/thread.h"
-
-/* Hand the call to the dispatcher; a caller whose stack has no room left
- * for it has overflowed its stack: a crash of the process it was serving,
- * or (outside any export) a death by SIGSEGV. */
-static void enter_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
-		       uintptr_t stack_args, uintptr_t push)
-{
-	if (dispatch_call(t, imp, uc, stack_args, (struct resume){ .push = push }) == 0)
-		return;
-	if (t->serving)
-		entry_contain(t, "stack overflow (no room left for a call)");
-	uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	entry_refuse(t, rip, imp->gate, imp->owner, imp, "overflowed its stack calling");
-}
 
 /* What a refused prefix did, for the one-line diagnostic (the disassembly
  * does not always show the prefix). */
@@ -74,7 +60,8 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		if (rip != addr)
 			entry_refuse(t, rip, addr, owner, imp, "read or wrote the gate of");
 		else
-			enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+			enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ 0 },
+				   SIGSEGV, "gate");
 		return true;
 	}
 	if (arena_classify(rip).area != AREA_OUTSIDE) {   /* never decode the arena */
@@ -94,10 +81,12 @@ bool fault_entry(uintptr_t addr, ucontext_t *uc)
 		g[REG_RIP] = (greg_t)(rip + in.len);
 		break;
 	case INSN_CALL_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], rip + in.len);
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP], (struct resume){ .push = rip + in.len },
+			   SIGSEGV, "slot");
 		break;
 	case INSN_JMP_MEM:
-		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, 0);
+		enter_call(t, imp, uc, (uintptr_t)g[REG_RSP] + 8, (struct resume){ 0 }, SIGSEGV,
+			   "slot");
 		break;
 	}
 	return true;

@@ -20,8 +20,8 @@ void entry_pass_on(int sig, siginfo_t *si, void *uc);
  * stderr (unless crash lines are off), then leave the handler to the
  * export's serving frame, which fails the call with -EOWNERDEAD. WHAT says
  * what happened ("signal 11 at 0x10 (rip 0x401234)", "stack overflow").
- * Does not return. */
-__attribute__((noreturn))
+ * Returns only for an export run in place (dispatch/in_place.h), whose
+ * recovery rewrites the signal's context: the handler must then return. */
 void entry_contain(struct pf_thread *t, const char *what);
 
 /* Something touched the arena that is not a call (or no process made it):
@@ -34,6 +34,22 @@ void entry_contain(struct pf_thread *t, const char *what);
 void entry_refuse(struct pf_thread *t, uintptr_t rip, uintptr_t addr,
 		  const struct pf_process *owner, const struct pf_import *imp,
 		  const char *what);
+
+/* A refusal of any entry, for entry_refuse_as: the line reads
+ *   pfipc: process "P": WHAT[ import "I"][ of process "O"][ AT VALUE]:
+ *   `INSN` at RIP (ALLOWED)
+ * and then the process that did it crashes (inside an export: this does
+ * not return) or the program dies by SIG at once. */
+struct refusal {
+	const char *what;               /* the verb: "jumped into the middle of the trap entry of" */
+	const struct pf_import *imp;    /* may be NULL */
+	const struct pf_process *owner; /* may be NULL */
+	const char *at;                 /* "at" (an address), "with call number"; NULL: none */
+	uintptr_t value;
+	const char *allowed;            /* what would have been a call */
+	int sig;
+};
+void entry_refuse_as(struct pf_thread *t, uintptr_t rip, const struct refusal *r);
 
 /* Crash lines on (default) or off (PFIPC_QUIET_CRASHES=1, for suites that
  * crash servers on purpose). Refusals that kill the program always print. */

@@ -1,11 +1,12 @@
 /* pfipc keeps the fault signals once it has them.
  *
  * Test frameworks (cmocka among them) and many programs install their own
- * SIGSEGV, SIGBUS, SIGFPE and SIGILL handlers around the code they run. If
- * theirs replaced pfipc's, every call through an import would land in their
- * handler, and a crash inside a simulated process could not be contained.
- * So libpfipc interposes sigaction() and signal() for those four signals
- * only: after pf_init, a handler the program installs becomes the one pfipc
+ * SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP and SIGSYS handlers around the
+ * code they run. If theirs replaced pfipc's, every call through an import
+ * would land in their handler (a page fault, an int3 or ud2 stub, an int
+ * vector, a dispatched system call), and a crash inside a simulated
+ * process could not be contained. So libpfipc interposes sigaction() and
+ * signal() for those six signals only: after pf_init, a handler the program installs becomes the one pfipc
  * passes faults that are not its own to — exactly what it would have seen
  * without pfipc — and asking for the current handler reports it. Every other
  * signal, and everything before pf_init, goes straight to the C library
@@ -22,7 +23,7 @@
 #include "entry/libc_sigaction.h"
 #include "entry/signals.h"
 
-static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
 #define NKEPT (sizeof kept / sizeof kept[0])
 
 static atomic_bool keeping;                  /* pfipc's handlers are in */
@@ -46,11 +47,18 @@ int signals_install(void (*handler)(int, siginfo_t *, void *))
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	for (unsigned i = 0; i < NKEPT; i++)
+	for (unsigned i = 0; i < NKEPT; i++) {
+		/* A system call made for the program from the SIGSYS handler
+		 * (entry/forward.c) can be interrupted by a signal whose
+		 * handler makes a dispatched system call of its own (a raw
+		 * one, or its return through a restorer outside the C
+		 * library): a SIGSYS that finds SIGSYS blocked kills the
+		 * program, so SIGSYS stays deliverable in its own handler. */
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (kept[i] == SIGSYS ? SA_NODEFER : 0);
 		if (libc_sigaction(kept[i], &sa, &program_handler[i]) != 0)
 			return -errno;
+	}
 	atomic_store(&keeping, true);
 	return 0;
 }

@@ -5,7 +5,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
-/* SIGSEGV (calls, crashes), SIGBUS, SIGFPE, SIGILL (crashes). */
+/* SIGSEGV (calls, crashes), SIGBUS, SIGFPE (crashes), SIGILL, SIGTRAP,
+ * SIGSYS (calls, crashes). */
 bool signals_is_kept(int sig);
 
 /* Install HANDLER for every kept signal; remember the program's. */

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "entry/decode.h"
+#include "entry/sud.h"
 #include "entry/thread.h"
-#include "limits.h"
+#include "pf_limits.h"
 #include "proc/thread.h"
 
 struct entry_thread {
@@ -41,12 +42,13 @@ int entry_thread_join(struct pf_thread *t)
 		return -ENOMEM;
 	if (sigaltstack(&t->entry->altstack, NULL) != 0)
 		return -errno;
-	return 0;
+	return sud_thread_join();
 }
 
 void entry_thread_leave(struct pf_thread *t)
 {
 	(void)t;
+	sud_thread_leave();
 	stack_t off = { .ss_flags = SS_DISABLE };
 	sigaltstack(&off, NULL);
 }
@@ -64,4 +66,19 @@ int entry_spare_decoder_open(void)
 {
 	spare_decoder = decoder_open();
 	return spare_decoder ? 0 : -ENOMEM;
+}
+
+/* initial-exec: the handler must not call into the dynamic linker. */
+static __thread ucontext_t *context __attribute__((tls_model("initial-exec")));
+
+ucontext_t *entry_context_swap(ucontext_t *uc)
+{
+	ucontext_t *was = context;
+	context = uc;
+	return was;
+}
+
+ucontext_t *entry_context(void)
+{
+	return context;
 }

@@ -16,7 +16,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "ident/caller_data.h"
 #include "proc/process.h"
 #include "proc/thread.h"

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "ident/handles.h"
 #include "proc/process.h"
 #include "proc/thread.h"

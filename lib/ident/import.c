@@ -7,6 +7,7 @@
 #include "ident/grants.h"
 #include "ident/import.h"
 #include "ident/registry.h"
+#include "ident/suggest.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 
@@ -33,23 +34,42 @@ struct pf_import *import_at(const struct pf_process *p, unsigned slot)
 	return atomic_load_explicit(&imp->in_use, memory_order_acquire) ? imp : NULL;
 }
 
-int pf_import_create(pf_import **out, const char *name, unsigned flags)
+/* Why NAME cannot be imported by T: -ENOENT with the closest names. */
+static int not_exported(struct pf_thread *t, const char *name)
 {
-	struct pf_thread *t = pf_current;
-	if (!out || !t || !registry_name_valid(name) ||
-	    strlen(name) >= LIMIT_EXPORT_NAME || (flags & ~(PF_IMPORT_LAZY | PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) ||
-	    ((flags & PF_IMPORT_ASYNC) && (flags & PF_IMPORT_ONEWAY)))
-		return -EINVAL;
+	char near[3 * LIMIT_EXPORT_NAME + 16];
+	suggest_names(name, near, sizeof near);
+	return error_set(&t->error, -ENOENT, "pf_import_create: nobody exports \"%s\"%s%s%s", name,
+			 near[0] ? " (did you mean " : "", near, near[0] ? "?)" : "");
+}
+
+static int import_checked(struct pf_thread *t, pf_import **out, const char *name, unsigned flags)
+{
+	const unsigned known = PF_IMPORT_LAZY | PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY;
+	if (!out || !name)
+		return error_set(&t->error, -EINVAL, "pf_import_create: %s is NULL",
+				 out ? "the name" : "the place for the import");
+	if (!registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME)
+		return error_set(&t->error, -EINVAL, "pf_import_create: \"%s\" is not a name "
+				 "\"namespace.function\" (each part 1 to %u of [A-Za-z0-9_])",
+				 name, LIMIT_NAME_PART);
+	if ((flags & ~known) || ((flags & PF_IMPORT_ASYNC) && (flags & PF_IMPORT_ONEWAY)))
+		return error_set(&t->error, -EINVAL, "pf_import_create: flags %#x: known are "
+				 "PF_IMPORT_LAZY, PF_IMPORT_ASYNC, PF_IMPORT_ONEWAY (not the last two "
+				 "together)", flags);
 	struct pf_process *p = t->self;
 	struct export_entry *e = registry_lookup(name, flags & PF_IMPORT_LAZY);
-	if (!e)
-		return (flags & PF_IMPORT_LAZY) ? -ENOSPC : -ENOENT;
-	if (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner))
-		return -ENOENT;
+	if (!e && (flags & PF_IMPORT_LAZY))
+		return error_set(&t->error, -ENOSPC, "pf_import_create: %u export names exist "
+				 "already", LIMIT_EXPORT_NAMES);
+	if (!e || (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner)))
+		return not_exported(t, name);
 	/* A lazy import of a name nobody exports yet is checked at its call. */
 	struct pf_process *exporter = atomic_load(&e->owner);
 	if (exporter && !grants_allowed(e, exporter, p))
-		return -EPERM;
+		return error_set(&t->error, -EPERM, "pf_import_create: \"%s\" is a private export "
+				 "of process %s, which granted it to no process %s", name,
+				 exporter->name, p->name);
 
 	struct import_table *tb = p->imports;
 	pthread_mutex_lock(&tb->lock);
@@ -71,7 +91,18 @@ int pf_import_create(pf_import **out, const char *name, unsigned flags)
 		break;
 	}
 	pthread_mutex_unlock(&tb->lock);
-	return rc;
+	if (rc)
+		return error_set(&t->error, rc, "pf_import_create: process %s has %u imports "
+				 "already", p->name, LIMIT_IMPORTS);
+	error_clear(&t->error);
+	return 0;
+}
+
+int pf_import_create(pf_import **out, const char *name, unsigned flags)
+{
+	/* A thread in no process has nowhere to keep a message. */
+	struct pf_thread *t = pf_current;
+	return t ? import_checked(t, out, name, flags) : -EINVAL;
 }
 
 void *pf_import_gate(const pf_import *imp)

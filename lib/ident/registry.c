@@ -1,6 +1,7 @@
 /* Export names and namespaces. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ident/registry.h"
@@ -67,16 +68,20 @@ static struct export_entry *create_locked(const char *name)
 	return e;
 }
 
-/* The namespace of NAME belongs to P, or to nobody alive: claim it. */
-static int claim_namespace_locked(struct pf_process *p, const char *name)
+/* The namespace of NAME belongs to P, or to nobody alive: claim it. Else
+ * -EEXIST, and *HOLDER is the process it belongs to. */
+static int claim_namespace_locked(struct pf_process *p, const char *name,
+				  struct pf_process **holder)
 {
 	size_t n = (size_t)(strchr(name, '.') - name);
 	for (unsigned i = 0; i < nnamespaces; i++) {
 		struct namespace_owner *ns = &namespaces[i];
 		if (strlen(ns->name) != n || memcmp(ns->name, name, n) != 0)
 			continue;
-		if (ns->owner != p && process_is_alive(ns->owner))
+		if (ns->owner != p && process_is_alive(ns->owner)) {
+			*holder = ns->owner;
 			return -EEXIST;
+		}
 		ns->owner = p;
 		return 0;
 	}
@@ -102,6 +107,35 @@ static bool bufs_valid(const pf_buffer_param *bufs, unsigned nbufs,
 		    (b->len_size != 0 && b->len_size != 4 && b->len_size != 8))
 			return false;
 	}
+	return true;
+}
+
+/* Why FLAGS, STACK_BYTES or the buffer description cannot be taken: a
+ * sentence in WHY, or false when they can. */
+static bool bad_export(const char *name, void *fn, size_t stack_bytes, unsigned flags,
+		       const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t cap)
+{
+	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
+			       PF_EXPORT_PRIVATE;
+	if (!name || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME)
+		snprintf(why, cap, "pf_export: \"%s\" is not a name \"namespace.function\" "
+			 "(each part 1 to %u of [A-Za-z0-9_])", name ? name : "(null)",
+			 LIMIT_NAME_PART);
+	else if (!fn)
+		snprintf(why, cap, "pf_export: %s: the function is NULL", name);
+	else if (flags & ~known)
+		snprintf(why, cap, "pf_export: %s: flags %#x: known are PF_EXPORT_REENTRANT, "
+			 "PF_EXPORT_MIGRATE, PF_EXPORT_PRIVATE, PF_EXPORT_STACK_AS_DECLARED",
+			 name, flags);
+	else if (stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES)
+		snprintf(why, cap, "pf_export: %s: %zu stack bytes: a multiple of 8 up to %u",
+			 name, stack_bytes, PF_MAX_STACK_BYTES);
+	else if (!bufs_valid(bufs, nbufs, stack_bytes))
+		snprintf(why, cap, "pf_export: %s: the buffer description is not valid (at most "
+			 "%u, each naming two different arguments within the stack bytes, a "
+			 "direction and a length of 4 or 8 bytes)", name, PF_MAX_BUFFER_PARAMS);
+	else
+		return false;
 	return true;
 }
 
@@ -143,22 +177,19 @@ static const struct export_def *def_record_locked(struct export_entry *e,
 
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned flags,
-		    const pf_buffer_param *bufs, unsigned nbufs)
+		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap)
 {
-	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
-			       PF_EXPORT_PRIVATE;
-	if (!p || !fn || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME ||
-	    (flags & ~known) || stack_bytes % 8 || stack_bytes > PF_MAX_STACK_BYTES ||
-	    !bufs_valid(bufs, nbufs, stack_bytes))
+	if (!p || bad_export(name, fn, stack_bytes, flags, bufs, nbufs, why, whycap))
 		return -EINVAL;
 	struct export_def want = { .fn = fn, .stack_bytes = (unsigned)stack_bytes,
 				   .flags = flags, .nbufs = nbufs };
 	if (nbufs)
 		memcpy(want.bufs, bufs, nbufs * sizeof *bufs);
 	pthread_mutex_lock(&lock);
-	int rc = claim_namespace_locked(p, name);
+	struct pf_process *holder = NULL;
+	int rc = claim_namespace_locked(p, name, &holder);
 	struct export_entry *e = rc ? NULL : find_locked(name);
-	if (!rc && e && atomic_load(&e->owner))
+	if (!rc && e && (holder = atomic_load(&e->owner)))
 		rc = -EEXIST;   /* by another process, or twice by this one */
 	if (!rc && !e && !(e = create_locked(name)))
 		rc = -ENOSPC;
@@ -171,6 +202,16 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 		atomic_store_explicit(&e->owner, p, memory_order_release);
 	}
 	pthread_mutex_unlock(&lock);
+	if (rc == -EEXIST && e)
+		snprintf(why, whycap, "pf_export: \"%s\" is exported already, by process %s%s",
+			 name, holder->name, holder == p ? " (this one)" : "");
+	else if (rc == -EEXIST)
+		snprintf(why, whycap, "pf_export: the namespace of \"%s\" belongs to process %s",
+			 name, holder->name);
+	else if (rc == -ENOSPC)
+		snprintf(why, whycap, "pf_export: %u export names exist already", LIMIT_EXPORT_NAMES);
+	else if (rc == -ENOMEM)
+		snprintf(why, whycap, "pf_export: %s: no memory for its definition", name);
 	return rc;
 }
 
@@ -191,5 +232,14 @@ void registry_withdraw(struct pf_process *p)
 		struct pf_process *cur = p;
 		atomic_compare_exchange_strong(&entries[i].owner, &cur, NULL);
 	}
+	pthread_mutex_unlock(&lock);
+}
+
+void registry_visit_exported(void (*visit)(const struct export_entry *e, void *arg), void *arg)
+{
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < nentries; i++)
+		if (atomic_load(&entries[i].owner))
+			visit(&entries[i], arg);
 	pthread_mutex_unlock(&lock);
 }

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "pfipc.h"
 
 struct pf_process;
@@ -49,13 +49,20 @@ unsigned registry_index(const struct export_entry *e);
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);
 
+/* P exports NAME. 0, or -EINVAL, -EEXIST, -ENOSPC, -ENOMEM with a sentence in WHY
+ * (WHYCAP bytes) naming what is wrong: for -EEXIST, the process that has
+ * the name or its namespace. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned flags,
-		    const pf_buffer_param *bufs, unsigned nbufs);
+		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap);
 
 /* The entry for NAME; with CREATE, an unbound one is made if none exists
  * (a lazy import). NULL if absent (or the table is full). */
 struct export_entry *registry_lookup(const char *name, bool create);
+
+/* Call VISIT for every name exported now (under the registry's lock:
+ * VISIT must not call back into the registry). */
+void registry_visit_exported(void (*visit)(const struct export_entry *e, void *arg), void *arg);
 
 /* Withdraw every export of P (it stopped). */
 void registry_withdraw(struct pf_process *p);

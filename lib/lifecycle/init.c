@@ -6,6 +6,7 @@
 #include "entry/decode.h"
 #include "entry/entry.h"
 #include "pfipc.h"
+#include "trace/api.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_result;
@@ -18,6 +19,8 @@ static void init_once(void)
 	init_result = arena_init();
 	if (!init_result)
 		init_result = entry_install();
+	if (!init_result)
+		trace_from_environment();
 }
 
 int pf_init(void)

@@ -17,6 +17,7 @@
 #include "sched/complete.h"
 #include "sched/queue.h"
 #include "sched/serve.h"
+#include "trace/record.h"
 
 /* The lifecycle's part of a process. */
 struct process_life {
@@ -90,7 +91,10 @@ static bool restart(struct pf_thread *t, struct pf_process *p)
 	int crashed = PROC_CRASHED;
 	if (!atomic_compare_exchange_strong(&p->state, &crashed, PROC_STARTING))
 		return true;   /* another of its threads is restarting it */
-	if (p->life->restart_init(p->life->restart_arg) != 0) {
+	uint64_t t0 = trace_now();
+	int rc = p->life->restart_init(p->life->restart_arg);
+	trace_process_restarted(p, t0, rc);
+	if (rc != 0) {
 		atomic_store(&p->state, PROC_STOPPING);
 		return false;
 	}
@@ -133,8 +137,10 @@ static void process_finish(struct pf_process *p)
 	 * queued while the last server was already on its way out. */
 	msg_fail_all(left, atomic_load(&p->died_crashed) ? -EOWNERDEAD : -ESRCH);
 	identity_process_exit(p);
-	if (was != PROC_CRASHED && was != PROC_DEAD)
+	if (was != PROC_CRASHED && was != PROC_DEAD) {
+		trace_process_died(p, PF_DIED_STOPPED);
 		process_tell_watchers(p, PF_DIED_STOPPED);
+	}
 }
 
 static void *server_main(void *arg)

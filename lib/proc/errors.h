@@ -3,7 +3,7 @@
 #ifndef PF_ERRORS_H
 #define PF_ERRORS_H
 
-#include "limits.h"
+#include "pf_limits.h"
 
 struct thread_error {
 	int err;                          /* pf_errno() */

@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include "limits.h"
+#include "pf_limits.h"
 #include "pfipc.h"
 #include "proc/wait.h"
 

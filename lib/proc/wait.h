@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
-#include "limits.h"
+#include "pf_limits.h"
 
 /* One thread's side of waiting. Laid out by writer: `wake` is bumped by
  * notifiers, on a line the waiting thread does not write while it spins. */

@@ -4,9 +4,11 @@
 #include "proc/thread.h"
 #include "proc/wait.h"
 #include "sched/complete.h"
+#include "trace/record.h"
 
 void msg_complete(struct call_msg *m, int err)
 {
+	trace_call_completed(m, err);
 	m->error = err;
 	if (m->kind == MSG_ONEWAY) {
 		msg_free(m);
@@ -16,7 +18,13 @@ void msg_complete(struct call_msg *m, int err)
 	 * (async) or reuse (sync) the message. An async ticket may be waited
 	 * for on any thread of the caller's process, so all of them hear. */
 	enum msg_kind kind = m->kind;
-	struct pf_thread *caller = atomic_load(&m->caller);
+	struct pf_thread *caller = atomic_load_explicit(&m->caller, memory_order_relaxed);
+	if (kind == MSG_SYNC && caller == pf_current) {
+		/* A migrating call, served on its caller's own thread: nobody
+		 * else waits for it, and its caller cannot have given up. */
+		atomic_store_explicit(&m->state, MSG_DONE, memory_order_release);
+		return;
+	}
 	struct pf_process *from = m->from;
 	uint32_t was = atomic_exchange(&m->state, MSG_DONE);
 	if (was == MSG_ABANDONED) {

@@ -5,6 +5,7 @@
 #include "sched/complete.h"
 #include "sched/crashed.h"
 #include "sched/queue.h"
+#include "trace/record.h"
 
 void process_crashed(struct pf_process *p)
 {
@@ -14,5 +15,6 @@ void process_crashed(struct pf_process *p)
 	registry_withdraw(p);
 	msg_fail_all(queued, -EOWNERDEAD);
 	wake_group_notify_all(&p->threads);
+	trace_process_died(p, PF_DIED_CRASHED);
 	process_tell_watchers(p, PF_DIED_CRASHED);
 }

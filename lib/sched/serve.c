@@ -13,6 +13,7 @@
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "sched/turns.h"
+#include "trace/record.h"
 #include "x86_64/regs.h"
 
 /* Back from the fault handler after a crash inside an export: the crash
@@ -26,6 +27,8 @@ static void unblock_crash_signals(void)
 	sigaddset(&set, SIGBUS);
 	sigaddset(&set, SIGFPE);
 	sigaddset(&set, SIGILL);
+	sigaddset(&set, SIGTRAP);
+	sigaddset(&set, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -60,27 +63,37 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	bool serial = !(m->flags & PF_EXPORT_REENTRANT);
 	int err = serial ? serial_enter(t, m) : 0;
 	if (err) {
+		trace_call_refused(t, m, err);
 		msg_complete(m, err);
 		return;
 	}
 	atomic_store_explicit(&m->server, t, memory_order_relaxed);
+	uint64_t t0 = trace_now();
 	struct pf_process *self = t->self, *caller = t->caller_proc;
 	t->self = m->callee;
 	t->caller_proc = m->from;
 
-	struct serve_frame f = {
-		.m = m, .outer = t->serving,
-		.depth = t->calls.depth, .waiting_on = atomic_load(&t->waiting_on),
-	};
+	/* Field by field: the frame is large (a jmp_buf, the buffer copies)
+	 * and a call must not pay for zeroing it. */
+	struct serve_frame f;
+	f.m = m;
+	f.callee = m->callee;
+	f.entry = e;
+	f.in_place = false;
+	f.outer = t->serving;
+	f.depth = t->calls.depth;
+	f.waiting_on = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
+	f.copies.n = 0;
 	bool crashed = false;
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
-		err = buffers_copy_in(m->def, &m->regs, &f.copies);
+		err = m->def->nbufs ? buffers_copy_in(m->def, &m->regs, &f.copies) : 0;
 		if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
 			copy_back(m, &f.copies);
 		}
 	} else {
+		trace_calls_unwound(t, f.depth);
 		recover(t, &f);
 		crashed = true;
 		err = -EOWNERDEAD;
@@ -88,6 +101,7 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	t->serving = f.outer;
 	t->self = self;
 	t->caller_proc = caller;
+	trace_call_served(t, m, t0, err, crashed ? t->crash_what : NULL);
 	if (serial)
 		serial_leave(e);
 	if (!crashed) {

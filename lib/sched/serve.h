@@ -5,21 +5,28 @@
 #define PF_SERVE_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include "sched/copies.h"
 
 struct call_msg;
+struct export_entry;
+struct pf_process;
 struct pf_thread;
 
-/* The innermost export running on a thread: where a crash recovers to
- * (the entry layer longjmps to `recover`), and what the thread looked like
- * when it started, so that recovery can put it back. */
+/* The innermost export running on a thread: where a crash recovers to,
+ * and what the thread looked like when it started, so that recovery can
+ * put it back. A call served here recovers by longjmp to `recover`; one
+ * run in place (dispatch/in_place.c) by a rewrite of the signal context. */
 struct serve_frame {
 	jmp_buf recover;
-	struct call_msg *m;
+	struct call_msg *m;              /* NULL when run in place */
+	struct pf_process *callee;       /* whose export runs */
+	const struct export_entry *entry;
 	struct serve_frame *outer;
 	struct buffer_copies copies;
 	unsigned depth;                  /* the thread's call depth then */
 	struct call_msg *waiting_on;     /* and what it waited for */
+	bool in_place;
 };
 
 /* Run M on T and complete it; then, while M's export has calls parked

@@ -82,6 +82,12 @@ int serial_enter(struct pf_thread *t, struct call_msg *m)
 	}
 }
 
+bool serial_try_enter(struct pf_thread *t, const struct export_entry *e)
+{
+	struct pf_thread *none = NULL;
+	return atomic_compare_exchange_strong(&turn_of(e)->holder, &none, t);
+}
+
 void serial_leave(const struct export_entry *e)
 {
 	struct export_turn *s = turn_of(e);

@@ -30,4 +30,8 @@ struct pf_thread *serial_holder(const struct export_entry *e);
 int serial_enter(struct pf_thread *t, struct call_msg *m);
 void serial_leave(const struct export_entry *e);
 
+/* Take E's serial lock for T if it is free, at once, or do nothing and
+ * return false. Async-signal-safe (one CAS). */
+bool serial_try_enter(struct pf_thread *t, const struct export_entry *e);
+
 #endif

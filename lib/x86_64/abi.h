@@ -29,6 +29,31 @@
  * entered like a function, with rsp = 8 mod 16). */
 #define AWAIT_FRAME     (RESULT_SIZE + 8)
 
+/* What an entry that was no CALL (a syscall or int instruction) leaves for
+ * pf_x86_await_jump below the caller's red zone, which it must not touch
+ * (System V lets a function keep data in the 128 bytes below rsp): where
+ * to go back to, at the trampoline's (%rsp) as a return address would be,
+ * and the caller's own rsp, restored exactly before the jump back. */
+#define RED_ZONE        128
+#define JUMP_TO         0
+#define JUMP_RSP        8
+#define JUMP_FRAME      16
+
+/* An export run in place (dispatch/in_place.c): on the caller's own thread,
+ * straight from the fault handler, without the await trampoline. Below the
+ * caller's stack (and below its red zone, for an entry that was no CALL)
+ * the handler lays out
+ *     the callee's rsp -> return address: pf_x86_in_place_return
+ *                         the stack arguments (IN_PLACE_ARGS bytes kept)
+ *     rsp + 8 + IN_PLACE_ARGS -> struct in_place: IN_PLACE_RET_TO, where
+ *                         to go back to, and IN_PLACE_RET_RSP, the rsp
+ *                         to go back with
+ * so that the return trampoline, and its CFI, find the record at a fixed
+ * offset from the rsp the callee's RET leaves. */
+#define IN_PLACE_ARGS     512   /* PF_MAX_STACK_BYTES */
+#define IN_PLACE_RET_TO   0
+#define IN_PLACE_RET_RSP  8
+
 /* x87 status word condition bits C3, C2, C0 after FXAM; "empty" is C3=1,
  * C2=0, C0=1. C1 is left out: it is the sign of whatever the register last
  * held, even when the register is empty. */

@@ -11,6 +11,7 @@
  * stack empty whatever the callee did with it.
  */
 #include "x86_64/abi.h"
+#include "x86_64/result.inc"
 
 	.text
 	.globl	pf_x86_invoke
@@ -63,37 +64,7 @@ pf_x86_invoke:
 	mov	REGS_RAX(%rbx), %rax		/* al: vector count for varargs */
 	call	*%r13
 
-	mov	%rax, RESULT_RAX(%r12)		/* integer results */
-	mov	%rdx, RESULT_RDX(%r12)
-	movdqu	%xmm0, RESULT_XMM0(%r12)	/* floating results */
-	movdqu	%xmm1, RESULT_XMM1(%r12)
-	/* The x87 stack: a long double comes back in st0, a long double
-	 * _Complex in st0 (real) and st1 (imaginary), anything else leaves it
-	 * empty (ABI). We cannot know the declared type, so we take what is
-	 * there, up to two values from the top (FXAM tells an empty st0): the
-	 * caller gets them back, which is all any return type uses. */
-	xor	%ecx, %ecx			/* rcx: values taken */
-	fxam
-	fnstsw	%ax
-	and	$X87_CC_MASK, %ax
-	cmp	$X87_CC_EMPTY, %ax
-	je	1f
-	fstpt	RESULT_ST0(%r12)		/* st0, popped: st1 is st0 now */
-	inc	%ecx
-	fxam
-	fnstsw	%ax
-	and	$X87_CC_MASK, %ax
-	cmp	$X87_CC_EMPTY, %ax
-	je	1f
-	fstpt	RESULT_ST1(%r12)		/* what was st1, popped */
-	inc	%ecx
-1:
-	mov	%rcx, RESULT_X87(%r12)
-	/* Whatever is still there (a callee that pushed more than it
-	 * returns, or left MMX state behind) must not outlive the call: the
-	 * next function this thread runs must start with an empty x87 stack.
-	 * EMMS marks all eight registers empty; the control word stays. */
-	emms
+	store_result %r12
 	lea	-32(%rbp), %rsp			/* drop the argument area */
 	pop	%r14
 	pop	%r13

@@ -44,5 +44,12 @@ void pf_x86_invoke(void *fn, const struct call_regs *regs,
 
 /* Where the fault handler sends a caller; see x86_64/await.S. */
 void pf_x86_await(void);
+/* The same for an entry that was no CALL: it goes back by a jump. */
+void pf_x86_await_jump(void);
+
+/* Where an export run in place returns, and where a crash in it resumes
+ * (x86_64/in_place.S, dispatch/in_place.c). */
+void pf_x86_in_place_return(void);
+void pf_x86_in_place_crashed(void);
 
 #endif

@@ -1,9 +1,20 @@
 /* The argument and return matrix: every signature is called directly and
- * through pfipc, and the two results must agree. Built at -O0 and -O2. */
+ * through pfipc, and the two results must agree. Built at -O0 and -O2,
+ * once per entry kind (ARGS_ENTRY: the gate, or a trap, ud2, int, syscall
+ * or int $0x80 stub) and once more with every export migrating
+ * (ARGS_FLAGS = PF_EXPORT_MIGRATE): see tests/meson.build. */
 #include <stdarg.h>
 #include <string.h>
 #include "../common.h"
 #include "../x87.h"
+
+#ifndef ARGS_ENTRY
+#define ARGS_ENTRY PF_ENTRY_GATE
+#endif
+#ifndef ARGS_FLAGS
+#define ARGS_FLAGS 0
+#endif
+#define MIGRATING ((ARGS_FLAGS & PF_EXPORT_MIGRATE) != 0)
 
 struct pair { long a, b; };                 /* 16 bytes: rax:rdx */
 struct dpair { double x, y; };              /* 16 bytes: xmm0:xmm1 */
@@ -93,23 +104,23 @@ static double vsum(int n, ...)
 }
 
 static const struct one_export exports[] = {
-	{ "args.i0", (void *)i0, 0, 0 },       { "args.i1", (void *)i1, 0, 0 },
-	{ "args.i2", (void *)i2, 0, 0 },       { "args.i3", (void *)i3, 0, 0 },
-	{ "args.i4", (void *)i4, 0, 0 },       { "args.i5", (void *)i5, 0, 0 },
-	{ "args.i6", (void *)i6, 0, 0 },       { "args.narrow", (void *)narrow, 0, 0 },
-	{ "args.d8", (void *)d8, 0, 0 },       { "args.mix", (void *)mix, 0, 0 },
-	{ "args.many", (void *)many, 64, 0 },  { "args.f1", (void *)f1, 0, 0 },
-	{ "args.df", (void *)df, 0, 0 },       { "args.ld", (void *)ld, 32, 0 },
-	{ "args.i128", (void *)i128, 0, 0 },   { "args.pair", (void *)pair_of, 0, 0 },
-	{ "args.dpair", (void *)dpair_of, 0, 0 }, { "args.mixed", (void *)mixed_of, 0, 0 },
-	{ "args.big", (void *)big_of, 0, 0 },  { "args.byval", (void *)by_value, 32, 0 },
-	{ "args.vsum", (void *)vsum, 0, 0 },
-	{ "args.fc", (void *)fc, 0, 0 },       { "args.dc", (void *)dc, 0, 0 },
-	{ "args.ldc", (void *)ldc, 64, 0 },    { "args.ldc_of", (void *)ldc_of, 0, 0 },
-	{ "args.ldc_mix", (void *)ldc_mix, 48, 0 },
-	{ "args.dc_of_ldc", (void *)dc_of_ldc, 32, 0 },
-	{ "args.x87_count", (void *)x87_count, 0, 0 },
-	{ "args.three", (void *)pushes_three_x87_values, 0, 0 },
+	{ "args.i0", (void *)i0, 0, ARGS_FLAGS },       { "args.i1", (void *)i1, 0, ARGS_FLAGS },
+	{ "args.i2", (void *)i2, 0, ARGS_FLAGS },       { "args.i3", (void *)i3, 0, ARGS_FLAGS },
+	{ "args.i4", (void *)i4, 0, ARGS_FLAGS },       { "args.i5", (void *)i5, 0, ARGS_FLAGS },
+	{ "args.i6", (void *)i6, 0, ARGS_FLAGS },       { "args.narrow", (void *)narrow, 0, ARGS_FLAGS },
+	{ "args.d8", (void *)d8, 0, ARGS_FLAGS },       { "args.mix", (void *)mix, 0, ARGS_FLAGS },
+	{ "args.many", (void *)many, 64, ARGS_FLAGS },  { "args.f1", (void *)f1, 0, ARGS_FLAGS },
+	{ "args.df", (void *)df, 0, ARGS_FLAGS },       { "args.ld", (void *)ld, 32, ARGS_FLAGS },
+	{ "args.i128", (void *)i128, 0, ARGS_FLAGS },   { "args.pair", (void *)pair_of, 0, ARGS_FLAGS },
+	{ "args.dpair", (void *)dpair_of, 0, ARGS_FLAGS }, { "args.mixed", (void *)mixed_of, 0, ARGS_FLAGS },
+	{ "args.big", (void *)big_of, 0, ARGS_FLAGS },  { "args.byval", (void *)by_value, 32, ARGS_FLAGS },
+	{ "args.vsum", (void *)vsum, 0, ARGS_FLAGS },
+	{ "args.fc", (void *)fc, 0, ARGS_FLAGS },       { "args.dc", (void *)dc, 0, ARGS_FLAGS },
+	{ "args.ldc", (void *)ldc, 64, ARGS_FLAGS },    { "args.ldc_of", (void *)ldc_of, 0, ARGS_FLAGS },
+	{ "args.ldc_mix", (void *)ldc_mix, 48, ARGS_FLAGS },
+	{ "args.dc_of_ldc", (void *)dc_of_ldc, 32, ARGS_FLAGS },
+	{ "args.x87_count", (void *)x87_count, 0, ARGS_FLAGS },
+	{ "args.three", (void *)pushes_three_x87_values, 0, ARGS_FLAGS },
 	{ "args.ldc_migrating", (void *)ldc, 64, PF_EXPORT_MIGRATE },
 	{ "args.x87_count_migrating", (void *)x87_count, 0, PF_EXPORT_MIGRATE },
 	{ 0 },
@@ -131,8 +142,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The gate of NAME, typed like FN. */
-#define GATE(name, fn) ((__typeof__(&fn))pf_import_gate(import_ok(name)))
+/* The entry of IMP that this build calls through. */
+static void *entry_of(pf_import *imp)
+{
+	void *e = NULL;
+	assert_int_equal(pf_import_entry(imp, ARGS_ENTRY, &e), 0);
+	return e;
+}
+
+/* The entry of NAME, typed like FN. */
+#define GATE(name, fn) ((__typeof__(&fn))entry_of(import_ok(name)))
 
 static void zero_to_six_integers(void **state)
 {
@@ -282,7 +301,7 @@ static void async_long_double_complex_result_in_st0_and_st1(void **state)
 	pf_import *imp;
 	assert_int_equal(pf_import_create(&imp, "args.ldc", PF_IMPORT_ASYNC), 0);
 	uint64_t (*f)(long double _Complex, long double _Complex) =
-		PF_GATE(uint64_t(long double _Complex, long double _Complex), imp);
+		(uint64_t (*)(long double _Complex, long double _Complex))entry_of(imp);
 	for (int i = 0; i < 20; i++) {
 		long double _Complex a = __builtin_complex(1.0L / (i + 1), 3.0L);
 		long double _Complex b = __builtin_complex(2.0L, -1.0L * i);
@@ -296,12 +315,12 @@ static void async_long_double_complex_result_in_st0_and_st1(void **state)
 	/* A plain long double is one x87 value; a double none. */
 	assert_int_equal(pf_import_create(&imp, "args.ld", PF_IMPORT_ASYNC), 0);
 	pf_result r;
-	assert_int_equal(pf_wait(PF_GATE(uint64_t(long double, long double), imp)(1.1L, 3.3L), -1, &r), 0);
+	assert_int_equal(pf_wait(((uint64_t (*)(long double, long double))entry_of(imp))(1.1L, 3.3L), -1, &r), 0);
 	long double want = ld(1.1L, 3.3L);
 	assert_int_equal(r.has_long_double, 1);
 	assert_memory_equal(&r.st0, &want, 10);
 	assert_int_equal(pf_import_create(&imp, "args.df", PF_IMPORT_ASYNC), 0);
-	assert_int_equal(pf_wait(PF_GATE(uint64_t(double), imp)(1.25), -1, &r), 0);
+	assert_int_equal(pf_wait(((uint64_t (*)(double))entry_of(imp))(1.25), -1, &r), 0);
 	assert_int_equal(r.has_long_double, 0);
 	assert_true(r.xmm0[0] == df(1.25));
 	assert_int_equal(GATE("args.x87_count", x87_count)(), 0);
@@ -332,7 +351,7 @@ static void long_double_returned_to_a_double_caller_leaves_server_empty(void **s
 	(void)state;
 	double (*volatile direct)(long double, long double) = (double (*)(long double, long double))(void *)ld;
 	double (*via)(long double, long double) =
-		(double (*)(long double, long double))pf_import_gate(import_ok("args.ld"));
+		(double (*)(long double, long double))entry_of(import_ok("args.ld"));
 	(void)direct(1.0L, 2.0L);
 	int after_direct = x87_in_use();
 	x87_clear();
@@ -367,11 +386,19 @@ static void caller_x87_control_word_kept_and_stack_holds_only_the_result(void **
 	assert_int_equal(after_ldc, odd);
 	assert_int_equal(in_use_double, 0);
 	assert_int_equal(in_use_ldc, 0);   /* both parts were popped into z */
-	/* The server computed with its own control word, the default one. */
-	long double lwant = ld(1.1L, 3.3L);
+	/* The export computed with its thread's control word: the server's,
+	 * the default one, or, migrating, the caller's (called through a
+	 * volatile pointer, so that the compiler cannot fold it). */
+	long double (*volatile ld_direct)(long double, long double) = ld;
+	long double _Complex (*volatile ldc_of_direct)(double, double) = ldc_of;
+	if (MIGRATING)
+		x87_set_control_word(odd);
+	long double lwant = ld_direct(1.1L, 3.3L);
+	long double _Complex zwant = ldc_of_direct(2.0, 3.0);
+	x87_set_control_word(before);
 	assert_true(d == df(1.25));
 	assert_memory_equal(&l, &lwant, 10);
-	assert_same_ldc(z, ldc_of(2.0, 3.0));
+	assert_same_ldc(z, zwant);
 }
 
 int main(void)
@@ -379,6 +406,8 @@ int main(void)
 	pf_process *client;
 	if (pf_process_join_self(&client, "client") != 0)
 		return 1;
+	if (pf_entry_enable(ARGS_ENTRY) == -EOPNOTSUPP)
+		return 77;   /* the machine lacks this entry: a skip */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(zero_to_six_integers),
 		cmocka_unit_test(eight_doubles_and_mixed),

@@ -4,8 +4,7 @@
 Reads a shared library's exported functions and the prototypes its header
 declares, and writes the sources of a shim library (see doc/pfwrap.md):
   BASE_stubs.S         one stub per function under the library's own name,
-                       a jump through the calling process's import slot;
-                       and the server's exports (counting trampolines)
+                       a jump through the calling process's import slot
   BASE_table.c         names, stack-argument bytes, the library to load
   pfwrap_runtime.[ch], pfwrap_stats.c, pfwrap_first_call.S
                        the runtime every shim shares

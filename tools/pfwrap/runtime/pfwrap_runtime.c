@@ -108,7 +108,7 @@ static int serve_init(void *arg)
 	for (unsigned i = 0; i < L.count; i++) {
 		char name[160];
 		snprintf(name, sizeof name, "%s.%s", L.ns, L.names[i]);
-		int err = pf_export(name, L.served[i], L.stack_bytes[i], 0);
+		int err = pf_export(name, pfwrap_real[i], L.stack_bytes[i], 0);
 		if (err) {
 			snprintf(start_error, sizeof start_error,
 				 "pf_export(%s): %s", name, pf_strerror(err));

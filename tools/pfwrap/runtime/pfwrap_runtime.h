@@ -18,17 +18,14 @@ struct pfwrap_library {
 	unsigned count;             /* functions served */
 	const char *const *names;   /* their symbol names */
 	const unsigned short *stack_bytes;
-	void *const *served;        /* what the server exports: a counting trampoline */
 	void *const *direct;        /* the server's own table: &pfwrap_real[i] */
 };
 
 extern const struct pfwrap_library pfwrap_library;
 
 /* The library's own functions, found by the server (dlsym) before it serves
- * anything; the counting trampolines jump to them. */
+ * anything; they are what it exports. */
 extern void *pfwrap_real[];
-/* Calls served per function (a locked increment in each trampoline). */
-extern unsigned long pfwrap_calls[];
 
 /* The calling thread's table: per function, the address the stub jumps
  * through. For a thread of a client process, that is the slot of the

@@ -1,11 +1,8 @@
 /* pfwrap_stats.c - how many calls the library's process served, per
  * function, written at exit to the file PFWRAP_STATS names ("-": stderr).
  *
- * The counts come from the generated served trampolines: each export is a
- * locked increment of pfwrap_calls[i] followed by a jump to the library's
- * function. Once pfipc keeps statistics per export itself, only
- * pfwrap_served_calls needs to change (ask pfipc for "ns.name"), and the
- * server can export the library's functions without the trampolines.
+ * The counts are pfipc's own statistics of the library's exports
+ * ("ns.name"), switched on at start when PFWRAP_STATS asks for them.
  *
  * Format: a comment line, then one "NAME COUNT" line per function that was
  * called, in the order of the shim's table. */
@@ -15,13 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pfipc.h>
 #include "pfwrap_runtime.h"
 
 #define L pfwrap_library
 
 unsigned long pfwrap_served_calls(unsigned i)
 {
-	return __atomic_load_n(&pfwrap_calls[i], __ATOMIC_RELAXED);
+	char name[160];
+	pf_stats st;
+	snprintf(name, sizeof name, "%s.%s", L.ns, L.names[i]);
+	return pf_stats_get(name, &st) == 0 ? (unsigned long)st.served : 0;
+}
+
+/* Before the shim's other constructor makes the first import: counting
+ * must be on before the first call. */
+__attribute__((constructor(101))) static void pfwrap_stats_on(void)
+{
+	const char *path = getenv("PFWRAP_STATS");
+	if (path && *path)
+		pf_stats_enable(1);
 }
 
 __attribute__((destructor)) static void pfwrap_report(void)

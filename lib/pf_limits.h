@@ -58,4 +58,11 @@
  * crash report after a stack overflow in a simulated process. */
 #define LIMIT_ALTSTACK_BYTES   (128u * 1024u)
 
+/* Tracing: events one thread's trace buffer holds unless PFIPC_TRACE_EVENTS
+ * says otherwise (64 bytes each, mapped on the thread's first event and
+ * committed only as they fill); past it, events are counted as dropped. */
+#define LIMIT_TRACE_EVENTS     (1u << 16)
+/* Statistics: entry mechanisms ("gate", "slot", ...) counted apart. */
+#define LIMIT_STATS_ENTRIES    16u
+
 #endif

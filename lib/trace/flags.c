@@ -1,0 +1,3 @@
+#include "trace/flags.h"
+
+_Atomic unsigned trace_flags;
