@@ -8,6 +8,7 @@
  *
  * Not a cmocka group: there is no static cmocka to link. Each behaviour
  * prints its name and ok or FAILED; the exit status is the number failed. */
+#include <errno.h>
 #include <pfipc.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,9 +28,16 @@ static void check(const char *behaviour, int ok)
 
 static long add(long a, long b) { return a + b; }
 
+/* What pf_export said when asked to work the stack bytes out: there is no
+ * loading libdw into a static program. */
+static int auto_rc;
+static char auto_message[256];
+
 static int adder_init(void *arg)
 {
 	(void)arg;
+	auto_rc = pf_export("static.auto", (void *)add, PF_STACK_AUTO, 0);
+	snprintf(auto_message, sizeof auto_message, "%s", pf_error_message());
 	return pf_export("static.add", (void *)add, 0, 0);
 }
 
@@ -86,6 +94,8 @@ int main(void)
 	check("call through a slot returns the sum", through_slot == -3 && pf_errno() == 0);
 	check("a fault that is not pfipc's reaches the program's handler",
 	      program_handler_gets_its_faults());
+	check("PF_STACK_AUTO is refused, saying the program is static",
+	      auto_rc == -EINVAL && strstr(auto_message, "statically linked"));
 
 	check("pf_process_stop", pf_process_stop(adder) == 0);
 	check("pf_process_join", pf_process_join(adder) == 0);
