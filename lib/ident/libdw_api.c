@@ -12,12 +12,12 @@ struct libdw_api libdw_api;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *open_error;
 
-/* Under AddressSanitizer dlopen refuses RTLD_DEEPBIND; there the library's
- * dependencies bind as the program's do. */
-#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer or ThreadSanitizer dlopen refuses RTLD_DEEPBIND;
+ * there the library's dependencies bind as the program's do. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DEEPBIND 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define DEEPBIND 0
 #endif
 #endif
