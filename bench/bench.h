@@ -106,6 +106,7 @@ void floors_register(struct case_list *l);
 void alternatives_register(struct case_list *l);
 void pf_cases_register(struct case_list *l);
 void entries_register(struct case_list *l);
+void windows_register(struct case_list *l);
 
 /* ----------------------------------------------------------------- tick */
 

@@ -348,6 +348,7 @@ int main(int argc, char **argv)
 #ifndef PFBENCH_NO_PF
 	pf_cases_register(&l);
 	entries_register(&l);
+	windows_register(&l);
 #endif
 	if (o.case_name)
 		return child_main(&l, o.case_name,

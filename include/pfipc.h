@@ -28,7 +28,8 @@
  *   -ETIMEDOUT  the call, or the lazy bind, passed its deadline
  *   -EOWNERDEAD the process serving the call crashed while it was queued or
  *               running
- *   -EOPNOTSUPP the machine lacks what an entry kind needs
+ *   -EOPNOTSUPP the machine lacks what an entry kind needs, or a window's
+ *               owner has no function for that kind of access
  *
  * Thread safety: every function may be called from any thread. A thread that
  * makes calls through imports must belong to a process (pf_process_create's
@@ -765,6 +766,210 @@ int pf_delegate(const char *name, pf_process *to);
 int pf_revoke(const char *name, pf_process *from);
 
 /* ------------------------------------------------------------------------ */
+/* Windows: memory and I/O ports whose accesses are calls                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A window is an interface offered as memory. Its owner gives it a name
+ * (as an export's, "ns.name"), a size, and the functions that serve it;
+ * another process maps it and gets an address. Every load and store the
+ * mapping process makes there faults, pfipc decodes the instruction
+ * (Capstone) and emulates it exactly, and each memory access it makes
+ * becomes a message to the owner, served on the owner's thread with
+ * pf_caller() set to the accessing process, through the same queue, turns,
+ * deadlock detection, timeouts and crash containment as a call. The
+ * instruction then completes as the CPU would have completed it on
+ * ordinary memory holding the bytes the owner returned: registers,
+ * flags and vector registers, and every other register exactly as it was.
+ * doc/emulation.md lists the instructions emulated; anything else that
+ * touches a window (and an access that crosses its end) is refused with
+ * one line on stderr, and the process that did it dies (or crashes, inside
+ * an export). A window of ports does the same for in, out, ins and outs.
+ * README: "Windows".
+ */
+
+/* The instruction's part of an atomic access, for pf_window_ops.update:
+ * call it with the bytes read (VALUE, the access's width); it changes
+ * them into the bytes to write and returns 1 if they are to be written,
+ * 0 if not (a cmpxchg whose comparison failed). */
+typedef int (*pf_window_step_fn)(void *arg, void *value);
+
+/* How a window's owner serves it. Each function runs on a thread of the
+ * owner (or of the accessing process, for a PF_EXPORT_MIGRATE window),
+ * with pf_caller() the accessing process, and returns 0 or a negative
+ * errno value, which fails the access (a load then yields all ones, a
+ * store is dropped, and the accessing thread's pf_errno() is the value).
+ * OFFSET is in bytes from the window's start, or the port minus the
+ * range's first port; WIDTH is 1, 2, 4, 8, 16 or 32 (1, 2 or 4 for a
+ * port); VALUE holds WIDTH bytes, little-endian. A NULL function fails
+ * its accesses with -EOPNOTSUPP. */
+typedef struct pf_window_ops {
+	/* A load: fill VALUE. */
+	int (*read)(void *ctx, uint64_t offset, unsigned width, void *value);
+	/* A store of VALUE. */
+	int (*write)(void *ctx, uint64_t offset, unsigned width,
+		     const void *value);
+	/* Optional: an atomic access (xchg, a lock-prefixed instruction):
+	 * read the bytes, call STEP(ARG, bytes), and write them back if it
+	 * returns 1, with no other access to the window in between. NULL:
+	 * pfipc does read, STEP, write itself, which is atomic because a
+	 * window without PF_EXPORT_REENTRANT serves one access at a time. */
+	int (*update)(void *ctx, uint64_t offset, unsigned width,
+		      pf_window_step_fn step, void *arg);
+} pf_window_ops;
+
+/* Mapping flags. */
+#define PF_WINDOW_POSTED (1u << 0) /* stores do not wait for the owner (a
+				      one-way message, as a posted write on a
+				      bus); loads and atomic accesses still
+				      wait */
+
+/*
+ * pf_window_create - offer a memory window under a name.
+ *
+ * SYNOPSIS
+ *   int pf_window_create(const char *name, size_t pages,
+ *                        const pf_window_ops *ops, void *ctx,
+ *                        unsigned flags);
+ * DESCRIPTION
+ *   The calling process offers a window of PAGES pages of 4096 bytes (1 to
+ *   256) named NAME ("namespace.name", as pf_export's names, in the same
+ *   namespace table). Its accesses are served by OPS (copied) with CTX as
+ *   their first argument. FLAGS is 0 or a combination of
+ *   PF_EXPORT_REENTRANT (several accesses may be served at once, on
+ *   several threads; OPS must then have an update function),
+ *   PF_EXPORT_MIGRATE (accesses are served on the accessing thread) and
+ *   PF_EXPORT_PRIVATE (only processes holding a grant may map it: pf_grant,
+ *   pf_delegate and pf_revoke take the window's name). A process that
+ *   crashes and restarts offers its windows again from its init; mappings
+ *   of them then reach the new incarnation.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL malformed NAME, OPS NULL or with none of the three
+ *         functions, PAGES 0 or above 256, bad FLAGS,
+ *         PF_EXPORT_REENTRANT without an update function, or the thread
+ *         belongs to no process; -EEXIST the name or its namespace is
+ *         taken; -ENOSPC the name table is full.
+ */
+int pf_window_create(const char *name, size_t pages, const pf_window_ops *ops,
+		     void *ctx, unsigned flags);
+
+/*
+ * pf_window_map - map a window into the calling process.
+ *
+ * SYNOPSIS  int pf_window_map(const char *name, unsigned flags, void **addr);
+ * DESCRIPTION
+ *   *ADDR becomes the address of window NAME in the calling thread's
+ *   process: page aligned, as many pages as the window has, never readable
+ *   or writable. Use it through a volatile pointer (a struct of device
+ *   registers, an array): each load or store there is decoded, emulated
+ *   exactly, and served by the window's owner (pf_window_create; the
+ *   instructions emulated are listed in doc/emulation.md; any other
+ *   access there is refused with one line, and the process that made it
+ *   dies, or crashes inside an export). The accesses must be made by
+ *   threads of the mapping process (another process's fail with -EPERM).
+ *   A load that fails (the owner died or stopped, the grant was revoked,
+ *   the owner's function failed, the access timed out) yields all ones, as
+ *   a read from an absent device does; a store that fails is dropped;
+ *   either way the instruction completes, and pf_errno() says why. Every
+ *   instruction that accesses a window sets pf_errno(), 0 when all its
+ *   accesses succeeded.
+ *   FLAGS is 0 or PF_WINDOW_POSTED. The process's call_timeout_ns bounds
+ *   each access, unless pf_window_set_timeout set another.
+ * RETURN VALUE  0 and *ADDR set, or a negative errno value.
+ * ERRORS  -EINVAL NAME or ADDR is NULL, bad FLAGS, or the thread belongs
+ *         to no process; -ENOENT no process offers a window NAME (a
+ *         function export of that name is not one); -EPERM the window is
+ *         private and the process holds no grant for it; -ENOSPC the
+ *         process has 16 windows mapped; -ENOMEM the window area could not
+ *         be reserved.
+ */
+int pf_window_map(const char *name, unsigned flags, void **addr);
+
+/*
+ * pf_window_unmap - take a window mapping away.
+ *
+ * SYNOPSIS  int pf_window_unmap(void *addr);
+ * DESCRIPTION
+ *   ADDR is an address pf_window_map gave the calling process. From now on
+ *   an access there is refused as an access to no window; the address may
+ *   be given out again by a later pf_window_map. A process's mappings end
+ *   when it exits.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL ADDR is no mapping of the calling process, or the thread
+ *         belongs to no process.
+ */
+int pf_window_unmap(void *addr);
+
+/*
+ * pf_window_set_timeout - a deadline for each access through a mapping.
+ *
+ * SYNOPSIS  int pf_window_set_timeout(void *addr, int64_t ns);
+ * DESCRIPTION
+ *   Each access through the mapping at ADDR fails with -ETIMEDOUT when its
+ *   owner has not served it NS nanoseconds after it was made (0: the
+ *   process's call_timeout_ns, the default).
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL ADDR is no mapping of the calling process, or NS < 0.
+ */
+int pf_window_set_timeout(void *addr, int64_t ns);
+
+/*
+ * pf_port_create - offer a range of I/O ports under a name.
+ *
+ * SYNOPSIS
+ *   int pf_port_create(const char *name, unsigned first, unsigned count,
+ *                      const pf_window_ops *ops, void *ctx,
+ *                      unsigned flags);
+ * DESCRIPTION
+ *   As pf_window_create, for the COUNT ports from FIRST (FIRST + COUNT at
+ *   most 65536). A process that maps it (pf_port_map) may then use in, out,
+ *   ins and outs on those ports: user space may not, so each raises a
+ *   general-protection fault, which pfipc turns into accesses to the
+ *   range's owner, exactly as for a memory window (OFFSET is the port minus
+ *   FIRST; an access of WIDTH bytes uses ports OFFSET to OFFSET + WIDTH - 1,
+ *   all of which must be in the range).
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  as pf_window_create, with -EINVAL for COUNT 0 or a range past
+ *         port 65535.
+ */
+int pf_port_create(const char *name, unsigned first, unsigned count,
+		   const pf_window_ops *ops, void *ctx, unsigned flags);
+
+/*
+ * pf_port_map - make a range of ports usable by the calling process.
+ *
+ * SYNOPSIS  int pf_port_map(const char *name, unsigned flags);
+ * DESCRIPTION
+ *   The ports of range NAME become the calling process's, at their own
+ *   numbers: in, out, ins and outs on them by its threads are accesses to
+ *   the range's owner, with the same rules for failures, pf_errno() and
+ *   timeouts as a window mapping. FLAGS is 0 or PF_WINDOW_POSTED (out and
+ *   outs do not wait). An in or out on a port no range of the process
+ *   covers is not pfipc's: it is the general-protection fault it would
+ *   have been (the program dies by SIGSEGV, or its handler gets it);
+ *   one that a range covers only in part is refused with one line.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL NAME is NULL, bad FLAGS, or the thread belongs to no
+ *         process; -ENOENT no process offers a port range NAME; -EPERM
+ *         the range is private and the process holds no grant for it;
+ *         -EBUSY a range the process mapped already has one of its ports;
+ *         -ENOSPC the process has 16 ranges mapped.
+ */
+int pf_port_map(const char *name, unsigned flags);
+
+/*
+ * pf_port_unmap - give a range of ports back.
+ *
+ * SYNOPSIS  int pf_port_unmap(const char *name);
+ * DESCRIPTION  The calling process's mapping of port range NAME ends: its
+ *   ports are no longer pfipc's in that process.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL NAME is NULL, or the thread belongs to no process;
+ *         -ENOENT the process has no mapping of NAME.
+ */
+int pf_port_unmap(const char *name);
+
+/* ------------------------------------------------------------------------ */
 /* Entry mechanisms: every way into the kernel, one dispatcher               */
 /* ------------------------------------------------------------------------ */
 
@@ -951,7 +1156,9 @@ int pf_errno(void);
  *   the cycle of waits), or about its last failed pf_import_create,
  *   pf_export or pf_export_buffers: a name exported by another process
  *   names that process, a name nobody exports the closest exported names
- *   ("did you mean math.add?").
+ *   ("did you mean math.add?"). The same for an instruction that accessed
+ *   a window (which access failed, and why) and for a failed
+ *   pf_window_create, pf_window_map, pf_port_create or pf_port_map.
  * RETURN VALUE  The sentence, or "" after a success. Valid until the
  *   thread's next call through an import, import or export.
  * ERRORS  None.
@@ -1108,7 +1315,8 @@ int pf_stats_get(const char *name, pf_stats *out);
  * SYNOPSIS  int pf_stats_get_entry(const char *entry, pf_stats *out);
  * DESCRIPTION  As pf_stats_get, over every call that came in by ENTRY:
  *   "gate" (a call to a gate address) or "slot" (a call or jump through a
- *   slot).
+ *   slot), "trap", "ud2", "int", "syscall", "int80", or "window" and
+ *   "port" (each access to a window or a port range is one).
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EINVAL ENTRY or OUT is NULL; -ENOENT nothing was counted for
  *         ENTRY.
@@ -1137,13 +1345,42 @@ int pf_stats_next(unsigned *cursor, pf_stats *out);
  */
 int pf_stats_reset(void);
 
+/* What pfipc counted for one window or port range, beside its calls'
+ * statistics (pf_stats_get with the window's name counts each access as
+ * one call). Counted by the accessing threads. */
+typedef struct pf_window_stats {
+	char name[128];          /* the window's name */
+	uint64_t instructions;   /* instructions that accessed it (a rep movs
+				    of many elements is one) */
+	uint64_t reads, writes, updates; /* accesses by kind (an update is an
+					    atomic read-step-write) */
+	uint64_t posted;         /* of the writes, posted (PF_WINDOW_POSTED) */
+	uint64_t read_bytes, written_bytes; /* by the accesses that succeeded */
+	uint64_t failed;         /* accesses that failed: a load yielded all
+				    ones, a store was dropped */
+	uint64_t by_width[6];    /* accesses of 1, 2, 4, 8, 16, 32 bytes */
+} pf_window_stats;
+
+/*
+ * pf_stats_get_window - what was counted for one window.
+ *
+ * SYNOPSIS  int pf_stats_get_window(const char *name, pf_window_stats *out);
+ * DESCRIPTION  Fills OUT with the counts of window or port range NAME
+ *   while statistics were on (pf_stats_enable), as of now.
+ * RETURN VALUE  0, or a negative errno value.
+ * ERRORS  -EINVAL NAME or OUT is NULL; -ENOENT nothing was counted for
+ *         NAME.
+ */
+int pf_stats_get_window(const char *name, pf_window_stats *out);
+
 /*
  * pf_stats_print - write a table of the counts.
  *
  * SYNOPSIS  int pf_stats_print(int fd);
  * DESCRIPTION  Writes one line per export with counts and one per entry
  *   mechanism: calls, errors (by code), and the p50 and p99 of the time
- *   queued and the time served.
+ *   queued and the time served; then one line per window with counts:
+ *   instructions, accesses by kind, bytes and failures.
  * RETURN VALUE  0, or a negative errno value.
  * ERRORS  -EBADF and any other error of write(2) on FD.
  */

@@ -65,4 +65,18 @@
 /* Statistics: entry mechanisms ("gate", "slot", ...) counted apart. */
 #define LIMIT_STATS_ENTRIES    16u
 
+/* Windows (ident/windows.c): mappings of memory windows one process may
+ * hold at once, and the most pages one window may have (each mapping has
+ * that much address space in the arena's window area, reserved at the
+ * first pf_window_map: LIMIT_PROCESSES x LIMIT_WINDOW_MAPS x
+ * LIMIT_WINDOW_PAGES pages, PROT_NONE); and port ranges one process may
+ * map. */
+#define LIMIT_WINDOW_MAPS      16u
+#define LIMIT_WINDOW_PAGES     256u
+#define LIMIT_PORT_MAPS        16u
+/* The largest signal-frame FPU state a window access copies (its XSAVE
+ * area, AVX-512 included, is about 2.7 KiB; AMX tiles would take 11 KiB).
+ * A thread whose frame holds more cannot access windows. */
+#define LIMIT_RESTORE_XSTATE   (12u * 1024u)
+
 #endif

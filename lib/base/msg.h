@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "base/window_io.h"
 #include "pf_limits.h"
 #include "x86_64/regs.h"
 
@@ -75,6 +76,10 @@ struct call_msg {
 					   pass it on when done */
 	char detail[LIMIT_DETAIL];      /* why it failed, when there is more
 					   to say than the error code */
+
+	/* A window access (what it does in place of a register image):
+	 * written by the caller, the bytes of a read by the callee. */
+	alignas(64) struct window_io io;
 
 	alignas(64) struct call_regs regs;
 	alignas(64) struct call_result result;

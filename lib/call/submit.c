@@ -106,7 +106,7 @@ bool call_submit_fast(struct call_msg *m)
 	if (!callee)
 		return false;
 	const struct export_def *def = registry_def(e);
-	if (def->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE))
+	if (def->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE | EXPORT_WINDOW))
 		return false;
 	bind_to(m, e, def, callee);
 	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
@@ -136,6 +136,11 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 	if (!callee)
 		return unbound_error(t, m);
 	const struct export_def *def = registry_def(e);
+	if (!(imp->flags & IMPORT_WINDOW) != !(def->flags & EXPORT_WINDOW))
+		return error_set(&t->error, -EINVAL, "\"%s\" of process %s is %s", e->name,
+				 callee->name, (def->flags & EXPORT_WINDOW)
+				 ? "a window: it is mapped (pf_window_map), not called"
+				 : "a function, not a window");
 	if ((def->flags & PF_EXPORT_PRIVATE) && !grants_allowed(e, callee, m->from))
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",

@@ -6,6 +6,7 @@
 #include "call/submit.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/in_place.h"
+#include "dispatch/stack_room.h"
 #include "proc/thread.h"
 #include "trace/record.h"
 #include "x86_64/regs.h"
@@ -46,15 +47,6 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 	return m;
 }
 
-/* Would the await path overflow T's stack from SP? Only a stack pointer
- * inside T's own stack (or just below it, in the guard) can be judged: a
- * program running on a stack of its own making is taken at its word. */
-bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp)
-{
-	if (!t->stack_hi || sp > t->stack_hi || sp + LIMIT_CALL_HEADROOM < t->stack_lo)
-		return false;
-	return sp < t->stack_lo + LIMIT_CALL_HEADROOM + 8;
-}
 
 /* The caller made no CALL and may keep live data below its rsp: the
  * trampoline's frame goes below the red zone, and says where to jump back
@@ -86,7 +78,7 @@ int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		sp = jump_frame_below(sp);
 	if (in_place_enter(t, imp, uc, stack_args, &how))
 		return 0;
-	if (dispatch_no_room(t, sp))
+	if (stack_no_room(t, sp))
 		return -EFAULT;
 	struct call_msg *m = capture(t, imp, uc, stack_args, via);
 	call_submit_fast(m);

@@ -13,21 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <ucontext.h>
+#include "dispatch/resume.h"
 
 struct pf_import;
 struct pf_thread;
 
-/* How the caller gets back to its own code when the call is done. */
-struct resume {
-	/* The address the trampoline returns to, to be pushed on the
-	 * caller's stack (a CALL whose push the entry emulates), or 0 when
-	 * the caller's own CALL already pushed it (it is at [rsp]). */
-	uintptr_t push;
-	/* An entry that was no CALL (a syscall or int instruction): the
-	 * address to go back to, with rsp exactly as it was and the red zone
-	 * below it untouched (then PUSH is 0). 0 for the CALL-like entries. */
-	uintptr_t jump;
-};
 
 /* T called IMP from context UC, with its stack arguments at STACK_ARGS,
  * through the entry named VIA (a static string: "gate", "slot", "trap",
@@ -38,9 +28,5 @@ struct resume {
  * changed. */
 int dispatch_call(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 		  uintptr_t stack_args, struct resume how, const char *via);
-
-/* Would the await path, or an export run in place, overflow T's stack
- * from SP? Async-signal-safe. */
-bool dispatch_no_room(const struct pf_thread *t, uintptr_t sp);
 
 #endif

@@ -2,7 +2,8 @@
 #include <stddef.h>
 #include <stdatomic.h>
 #include <string.h>
-#include "dispatch/dispatch.h"
+#include "dispatch/resume.h"
+#include "dispatch/stack_room.h"
 #include "dispatch/in_place.h"
 #include "ident/import.h"
 #include "ident/registry.h"
@@ -87,7 +88,7 @@ bool in_place_enter(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	}
 	struct in_place *ip = (struct in_place *)((top - sizeof *ip) & ~(uintptr_t)15);
 	uintptr_t rsp = (uintptr_t)ip - IN_PLACE_ARGS - 8;
-	if (dispatch_no_room(t, rsp))
+	if (stack_no_room(t, rsp))
 		return false;   /* the await path says it is an overflow */
 	bool serial = !(d->flags & PF_EXPORT_REENTRANT);
 	if (serial && !serial_try_enter(t, e))

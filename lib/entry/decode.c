@@ -44,12 +44,20 @@ void decode_cache_enable(bool on)
  * does it. */
 static void warm_up(struct decoder *dec)
 {
-	static const uint8_t samples[][8] = {
+	static const uint8_t samples[][9] = {
 		{ 0xff, 0x15, 0, 0, 0, 0 },   /* call qword ptr [rip] */
 		{ 0xff, 0x10 },               /* call qword ptr [rax] */
 		{ 0xff, 0x20 },               /* jmp qword ptr [rax] */
 		{ 0x48, 0x8b, 0x10 },         /* mov rdx, qword ptr [rax] */
 		{ 0x48, 0x83, 0x00, 0x01 },   /* add qword ptr [rax], 1 */
+		/* The window entries' kinds of instruction (window.c, port.c): */
+		{ 0xa0, 0, 0, 0, 0, 0, 0, 0, 0 }, /* movabs al, byte ptr [moffs] */
+		{ 0xf3, 0xa4 },               /* rep movsb */
+		{ 0xf3, 0x0f, 0x6f, 0x00 },   /* movdqu xmm0, [rax] */
+		{ 0xc5, 0xfe, 0x6f, 0x00 },   /* vmovdqu ymm0, [rax] */
+		{ 0xf0, 0x0f, 0xc1, 0x00 },   /* lock xadd [rax], eax */
+		{ 0xec },                     /* in al, dx */
+		{ 0xf3, 0x6e },               /* rep outsb */
 	};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
 		const uint8_t *code = samples[i];
@@ -230,6 +238,16 @@ static bool capstone_decode(struct decoder *dec, uintptr_t rip, struct insn *out
 		return false;
 	classify(dec->insn, out);
 	return true;
+}
+
+const struct cs_insn *decode_insn(struct decoder *dec, uintptr_t rip)
+{
+	const uint8_t *code = (const uint8_t *)rip;
+	size_t size = 15;        /* the longest x86 instruction */
+	uint64_t addr = rip;
+	if (!dec || !cs_disasm_iter(dec->cs, &code, &size, &addr, dec->insn))
+		return NULL;
+	return dec->insn;
 }
 
 static struct cache_entry *cache_find(uintptr_t rip)

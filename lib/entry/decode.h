@@ -46,6 +46,13 @@ bool decode_at(struct decoder *dec, uintptr_t rip, struct insn *out);
 uintptr_t insn_operand_address(const struct insn *in, uintptr_t rip,
 			       const greg_t *gregs);
 
+/* The instruction at RIP decoded by Capstone with detail, in DEC's own
+ * buffer (valid until DEC decodes again), or NULL. No cache: for the
+ * window entries, whose emulation needs the whole instruction.
+ * Async-signal-safe. */
+struct cs_insn;
+const struct cs_insn *decode_insn(struct decoder *dec, uintptr_t rip);
+
 /* "mnemonic operands" of the instruction at RIP, for diagnostics. */
 void decode_text(struct decoder *dec, uintptr_t rip, char *buf, size_t cap);
 

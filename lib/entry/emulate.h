@@ -33,8 +33,9 @@
  *   movs, stos  b/w/d/q, with or without rep: the whole instruction, one
  *         access per element, rsi/rdi/rcx and the direction flag exact;
  *         either side may be ordinary memory, accessed directly
- *   in, out, ins, outs: decoded only (port, width, direction); emu_execute
- *         refuses them until port windows exist
+ *   in, out, ins, outs: decoded here (port, width, direction, count) and
+ *         carried out by emu_execute_port (emulate_port.h); emu_execute
+ *         refuses them
  * Segment prefixes cs/ds/es/ss are accepted (their base is zero in 64-bit
  * mode); fs and gs are refused. Refused too: the 0x67 address-size prefix,
  * EVEX (AVX-512) and XOP encodings, MMX registers, a lock prefix where the
@@ -171,7 +172,7 @@ struct emu_bus {
  * The side of a movs/stos outside the window is ordinary memory and is
  * accessed directly: the caller makes sure it is mapped.
  * Returns 0, or the first error a callback returned, or -EOPNOTSUPP for
- * port I/O (decoded only; CPU is left untouched), or -EINVAL for a refused
+ * port I/O (emu_execute_port's; CPU is left untouched), or -EINVAL for a refused
  * plan. */
 int emu_execute(const struct emu_plan *plan, struct emu_cpu *cpu,
 		const struct emu_bus *bus);

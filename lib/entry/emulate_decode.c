@@ -445,13 +445,13 @@ static int decode_port(const cs_insn *insn, const struct prefixes *p,
 	plan->rep = p->rep && plan->port_string;
 	plan->count = plan->rep ? cpu->gpr[EMU_RCX] : 1;
 	plan->port = (uint16_t)cpu->gpr[EMU_RDX];
-	for (unsigned i = 0; i < x->op_count; i++) {
-		const cs_x86_op *op = &x->operands[i];
-		if (op->type == X86_OP_IMM)
-			plan->port = (uint8_t)op->imm;
-		else if (op->type == X86_OP_MEM || reg_table[op->reg].num == EMU_RAX)
-			plan->width = op->size;
-	}
+	for (unsigned i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_IMM)
+			plan->port = (uint8_t)x->operands[i].imm;
+	/* The width from the opcode and prefixes, as for movs: Capstone
+	 * misses a 0x66 placed before the rep prefix (66 f3 6d is rep insw,
+	 * not insd). REX.W changes nothing: there is no 64-bit port I/O. */
+	plan->width = (x->opcode[0] & 1) == 0 ? 1 : p->opsize ? 2 : 4;
 	if (plan->port_string) {
 		plan->dst = cpu->gpr[EMU_RDI];
 		plan->src = cpu->gpr[EMU_RSI];

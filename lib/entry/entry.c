@@ -8,6 +8,7 @@
 #include "entry/entry.h"
 #include "entry/fault.h"
 #include "entry/int80.h"
+#include "entry/port.h"
 #include "entry/report.h"
 #include "entry/signals.h"
 #include "entry/stray.h"
@@ -16,6 +17,7 @@
 #include "entry/trap.h"
 #include "entry/ud2.h"
 #include "entry/vector.h"
+#include "entry/window.h"
 #include "proc/thread.h"
 
 static bool page_fault(int sig, const siginfo_t *si, ucontext_t *uc)
@@ -30,8 +32,10 @@ static const struct entry {
 	int sig;
 	bool (*claim)(int sig, const siginfo_t *si, ucontext_t *uc);
 } entries[] = {
+	{ SIGSEGV, window_entry },    /* load or store to a window */
 	{ SIGSEGV, page_fault },      /* gate, slot */
 	{ SIGSEGV, vector_entry },    /* int $N */
+	{ SIGSEGV, port_entry },      /* in, out, ins, outs on mapped ports */
 	{ SIGTRAP, trap_entry },      /* int3 stub */
 	{ SIGILL,  ud2_entry },       /* ud2 stub */
 	{ SIGILL,  vector_entry },    /* int $N under valgrind */

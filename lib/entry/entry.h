@@ -11,12 +11,17 @@
  * | syscall    | syscall, nr in eax (Syscall User      | SIGSYS, SYS_USER_DISPATCH,     | syscall.c |
  * |            | Dispatch)                             | x86-64                         |           |
  * | int $0x80  | int $0x80, nr in eax (the same)       | SIGSYS, SYS_USER_DISPATCH, i386| int80.c   |
+ * | window     | a load or store to a window mapping   | SIGSEGV, data fault            | window.c  |
+ * | port       | in, out, ins, outs on mapped ports    | SIGSEGV, SI_KERNEL, si_addr 0  | port.c    |
  *
- * entry.c asks them in that order, for the signal that arrived; then
- * stray.c refuses anything else that happened in an entry page. The stubs
- * live in entry pages (pages.c); Syscall User Dispatch is sud.c, and the
- * ordinary system calls it catches are run by forward.c. Every entry ends
- * in enter.c, which hands the call to dispatch.
+ * entry.c asks them in that order (the window entry first), for the
+ * signal that arrived; then stray.c refuses anything else that happened in
+ * an entry page. The stubs live in entry pages (pages.c); Syscall User
+ * Dispatch is sud.c, and the ordinary system calls it catches are run by
+ * forward.c. Every call entry ends in enter.c, which hands the call to
+ * dispatch; the two window entries decode the instruction (emulate*.c)
+ * and hand it to dispatch's restore mode, which carries it out in normal
+ * context (window_job.c).
  *
  * A signal no entry claims is a crash of the simulated process running an
  * export on that thread, or goes to the program's own handler. */

@@ -9,7 +9,7 @@ int pf_export_buffers(const char *name, void *fn, size_t stack_bytes,
 		      unsigned nbufs)
 {
 	struct pf_thread *t = pf_current;
-	if (!t)
+	if (!t || (flags & EXPORT_WINDOW))
 		return -EINVAL;
 	char msg[LIMIT_ERROR_MESSAGE];
 	int rc = stack_bytes_for_export(name, fn, &stack_bytes, flags, msg, sizeof msg);

@@ -3,6 +3,7 @@
 #include "ident/grants.h"
 #include "ident/handles.h"
 #include "ident/identity.h"
+#include "ident/windows.h"
 #include "proc/thread.h"
 
 pf_process *pf_caller(void)
@@ -19,4 +20,5 @@ void identity_process_exit(struct pf_process *p)
 	grants_release(p);
 	handles_release(p);
 	caller_data_release(p);
+	windows_process_exit(p);
 }

@@ -11,6 +11,12 @@
 struct pf_process;
 struct export_entry;
 
+/* An import's flags beside the public PF_IMPORT_*: it carries the
+ * accesses of a window mapping (ident/windows.c). Such an import is in no
+ * import table: it has no slot and no gate, and it only ever binds to a
+ * window (registry.h's EXPORT_WINDOW), as other imports only to functions. */
+#define IMPORT_WINDOW (1u << 16)
+
 struct pf_import {
 	struct pf_process *owner;
 	unsigned slot;

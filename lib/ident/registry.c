@@ -116,12 +116,12 @@ static bool bad_export(const char *name, void *fn, size_t stack_bytes, unsigned 
 		       const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t cap)
 {
 	const unsigned known = PF_EXPORT_REENTRANT | PF_EXPORT_MIGRATE |
-			       PF_EXPORT_PRIVATE;
+			       PF_EXPORT_PRIVATE | EXPORT_WINDOW;
 	if (!name || !registry_name_valid(name) || strlen(name) >= LIMIT_EXPORT_NAME)
 		snprintf(why, cap, "pf_export: \"%s\" is not a name \"namespace.function\" "
 			 "(each part 1 to %u of [A-Za-z0-9_])", name ? name : "(null)",
 			 LIMIT_NAME_PART);
-	else if (!fn)
+	else if (!fn && !(flags & EXPORT_WINDOW))
 		snprintf(why, cap, "pf_export: %s: the function is NULL", name);
 	else if (flags & ~known)
 		snprintf(why, cap, "pf_export: %s: flags %#x: known are PF_EXPORT_REENTRANT, "

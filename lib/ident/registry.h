@@ -12,6 +12,12 @@
 
 struct pf_process;
 
+/* An entry's flags beside the public PF_EXPORT_*: the name is a window
+ * (ident/windows.h), whose accesses are served by its read, write and
+ * update functions instead of a function called with a register image.
+ * Never set by pf_export. */
+#define EXPORT_WINDOW (1u << 16)
+
 /* What one pf_export said. Immutable once published and never freed, so a
  * caller (or the fault handler) may keep using the one it read while the
  * name is exported again. */
@@ -49,9 +55,10 @@ unsigned registry_index(const struct export_entry *e);
 /* "ns.fn" with both parts 1..63 of [A-Za-z0-9_]. */
 bool registry_name_valid(const char *name);
 
-/* P exports NAME. 0, or -EINVAL, -EEXIST, -ENOSPC, -ENOMEM with a sentence in WHY
- * (WHYCAP bytes) naming what is wrong: for -EEXIST, the process that has
- * the name or its namespace. */
+/* P exports NAME (FN is NULL for an EXPORT_WINDOW entry). 0, or -EINVAL,
+ * -EEXIST, -ENOSPC, -ENOMEM with a sentence in WHY (WHYCAP bytes) naming
+ * what is wrong: for -EEXIST, the process that has the name or its
+ * namespace. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap);

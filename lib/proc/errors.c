@@ -38,6 +38,7 @@ const char *pf_strerror(int err)
 	case -EOWNERDEAD: return "the serving process crashed";
 	case -EAGAIN:     return "resource temporarily unavailable";
 	case -EBADF:      return "no such handle (closed, stale or never made)";
+	case -EOPNOTSUPP: return "not supported (by the machine, or by the window's owner)";
 	default:          return "unknown error";
 	}
 }

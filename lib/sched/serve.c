@@ -13,6 +13,7 @@
 #include "sched/queue.h"
 #include "sched/serve.h"
 #include "sched/turns.h"
+#include "sched/window_serve.h"
 #include "trace/record.h"
 #include "x86_64/regs.h"
 
@@ -88,7 +89,9 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
 		err = m->def->nbufs ? buffers_copy_in(m->def, &m->regs, &f.copies) : 0;
-		if (!err) {
+		if (!err && (m->flags & EXPORT_WINDOW)) {
+			err = window_serve(m);   /* an access, not a call */
+		} else if (!err) {
 			pf_x86_invoke(m->fn, &m->regs, &m->result);
 			copy_back(m, &f.copies);
 		}
@@ -110,9 +113,11 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	}
 	snprintf(m->detail, sizeof m->detail, "process %s crashed (%s) in \"%s\"",
 		 m->callee->name, t->crash_what, e->name);
-	struct pf_process *dead = m->callee;
+	/* The process is crashed (counted, its queue failed, its exports
+	 * withdrawn) before its caller hears: a caller that got -EOWNERDEAD
+	 * finds pf_process_crashes already counting it. */
+	process_crashed(m->callee);
 	msg_complete(m, err);
-	process_crashed(dead);
 }
 
 void serve_call(struct pf_thread *t, struct call_msg *m)

@@ -8,6 +8,7 @@
 #include "trace/clock.h"
 #include "trace/flags.h"
 #include "trace/stats.h"
+#include "trace/window_stats.h"
 
 struct counts {
 	_Atomic uint64_t calls, errors, served, queued;
@@ -250,5 +251,6 @@ int pf_stats_reset(void)
 			zero(&all[i].c);
 	for (unsigned i = 0; i < LIMIT_STATS_ENTRIES; i++)
 		zero(&by_entry[i].c);
+	window_stats_reset();
 	return 0;
 }

@@ -1,10 +1,12 @@
 /* pf_stats_print: the table PFIPC_STATS=1 prints at exit. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "pfipc.h"
 #include "trace/errname.h"
 #include "trace/stats.h"
+#include "trace/window_stats.h"
 
 /* "812ns", "3.4us", "1.2ms", "2.0s"; "-" for nothing measured. */
 static const char *duration(uint64_t ns, char *buf, size_t cap)
@@ -69,6 +71,35 @@ static int line(int fd, const char *what, const pf_stats *s)
 	return put(fd, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
+/* One line per window with counts. */
+static int windows(int fd)
+{
+	static const char head[] =
+		"window                           instructions    reads   writes  updates   posted"
+		"  bytes in bytes out   failed\n";
+	unsigned cursor = 0;
+	const char *name;
+	pf_window_stats w;
+	int rc = 0;
+	bool first = true;
+	while (!rc && (name = window_stats_next(&cursor)) != NULL) {
+		if (pf_stats_get_window(name, &w) != 0)
+			continue;
+		if (first && (rc = put(fd, head, sizeof head - 1)) != 0)
+			break;
+		first = false;
+		char buf[320];
+		int n = snprintf(buf, sizeof buf, "%-32s %12llu %8llu %8llu %8llu %8llu %9llu %9llu %8llu\n",
+				 w.name, (unsigned long long)w.instructions,
+				 (unsigned long long)w.reads, (unsigned long long)w.writes,
+				 (unsigned long long)w.updates, (unsigned long long)w.posted,
+				 (unsigned long long)w.read_bytes, (unsigned long long)w.written_bytes,
+				 (unsigned long long)w.failed);
+		rc = put(fd, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+	}
+	return rc;
+}
+
 int pf_stats_print(int fd)
 {
 	static const char head[] =
@@ -87,5 +118,5 @@ int pf_stats_print(int fd)
 		snprintf(what, sizeof what, "(entry: %s)", s.name);
 		rc = line(fd, what, &s);
 	}
-	return rc;
+	return rc ? rc : windows(fd);
 }

@@ -54,6 +54,42 @@
 #define IN_PLACE_RET_TO   0
 #define IN_PLACE_RET_RSP  8
 
+/* The frame a window access leaves below the caller's red zone for
+ * pf_x86_restore (dispatch/restore.h): the instruction is carried out in
+ * normal context, then every register comes back from here, as a
+ * sigreturn would bring it back. At the frame's start: */
+#define RESTORE_TAIL    0   /* where two words wait: rflags, then rip; the
+			       caller's rsp - RED_ZONE - 16 */
+#define RESTORE_XSAVE   8   /* the FPU and vector state as the signal frame
+			       held it (64-byte aligned) */
+#define RESTORE_RFBM    16  /* the XSAVE components it holds, for xrstor;
+			       0: an FXSAVE image (fxrstor) */
+#define RESTORE_GREGS   72  /* the general registers: a ucontext's gregs */
+
+/* glibc's REG_* indices into gregs (sys/ucontext.h), for the assembly. */
+#define GREG_R8   0
+#define GREG_R9   1
+#define GREG_R10  2
+#define GREG_R11  3
+#define GREG_R12  4
+#define GREG_R13  5
+#define GREG_R14  6
+#define GREG_R15  7
+#define GREG_RDI  8
+#define GREG_RSI  9
+#define GREG_RBP  10
+#define GREG_RBX  11
+#define GREG_RDX  12
+#define GREG_RAX  13
+#define GREG_RCX  14
+#define GREG_RSP  15
+#define GREG_RIP  16
+
+/* What normal C code expects of the floating-point state (the trampoline
+ * sets it before calling C; the program's comes back with the rest). */
+#define MXCSR_DEFAULT   0x1f80
+#define RFLAGS_AC       0x40000
+
 /* x87 status word condition bits C3, C2, C0 after FXAM; "empty" is C3=1,
  * C2=0, C0=1. C1 is left out: it is the sign of whatever the register last
  * held, even when the register is empty. */

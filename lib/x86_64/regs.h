@@ -46,6 +46,9 @@ void pf_x86_invoke(void *fn, const struct call_regs *regs,
 void pf_x86_await(void);
 /* The same for an entry that was no CALL: it goes back by a jump. */
 void pf_x86_await_jump(void);
+/* Where a thread whose instruction is carried out in normal context
+ * resumes (a window access); see x86_64/restore.S. */
+void pf_x86_restore(void);
 
 /* Where an export run in place returns, and where a crash in it resumes
  * (x86_64/in_place.S, dispatch/in_place.c). */

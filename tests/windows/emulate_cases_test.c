@@ -1,5 +1,5 @@
 /* The window emulator by hand: what it refuses and why, how it decodes
- * port I/O, what a failing owner does to a load, a store and an atomic
+ * and carries out port I/O, what a failing owner does to a load, a store and an atomic
  * access, which callbacks each kind of access uses, the zmm bits a VEX
  * load clears through a real fault, that it allocates nothing, and what a
  * mov costs. The random differential test is emulate_diff_test.c. */
@@ -20,6 +20,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "entry/emulate.h"
+#include "entry/emulate_port.h"
 
 #include "../sanitizers.h"
 
@@ -304,6 +305,16 @@ static void port_io_is_decoded_but_not_executed(void **state)
 	assert_int_equal(plan.width, 4);
 	assert_true(plan.port_in);
 
+	/* 66 before rep: still a 16-bit element (Capstone says insd). */
+	assert_int_equal(decode(BYTES(0x66, 0xf3, 0x6d), &c, NULL, &plan), 0);   /* rep insw */
+	assert_true(plan.rep);
+	assert_int_equal(plan.width, 2);
+	assert_int_equal(decode(BYTES(0xf3, 0x66, 0x6f), &c, NULL, &plan), 0);   /* rep outsw */
+	assert_int_equal(plan.width, 2);
+	assert_false(plan.port_in);
+	assert_int_equal(decode(BYTES(0x48, 0xef), &c, NULL, &plan), 0);   /* out dx, eax (REX.W) */
+	assert_int_equal(plan.width, 4);
+
 	assert_int_equal(decode(BYTES(0x6e), &c, NULL, &plan), 0);         /* outsb */
 	assert_true(plan.port_string);
 	assert_false(plan.rep);
@@ -316,6 +327,110 @@ static void port_io_is_decoded_but_not_executed(void **state)
 	assert_int_equal(emu_execute(&plan, &c, &the_bus), -EOPNOTSUPP);
 	assert_memory_equal(&before, &c, sizeof c);
 	assert_int_equal(bus.reads + bus.writes + bus.rmws, 0);
+}
+
+/* emu_execute_port against ports that are bytes: in and out keep or zero
+ * the accumulator's upper bits as any write of that size, the string
+ * forms move element by element in DF's direction, rcx ends 0, and a
+ * failing port reads all ones. */
+static uint8_t port_space[0x10000 + 4];
+static unsigned port_reads, port_writes;
+static int port_fail;
+
+static int port_read(void *ctx, uint64_t port, unsigned width, void *out)
+{
+	(void)ctx;
+	port_reads++;
+	if (port_fail)
+		return port_fail;
+	memcpy(out, port_space + port, width);
+	return 0;
+}
+
+static int port_write(void *ctx, uint64_t port, unsigned width, const void *in)
+{
+	(void)ctx;
+	port_writes++;
+	if (port_fail)
+		return port_fail;
+	memcpy(port_space + port, in, width);
+	return 0;
+}
+
+static const struct emu_bus port_bus = { port_read, port_write, NULL, NULL };
+
+static int port_run(const uint8_t *bytes, size_t n, struct emu_cpu *c)
+{
+	struct emu_plan plan;
+	assert_int_equal(decode(bytes, n, c, NULL, &plan), 0);
+	return emu_execute_port(&plan, c, &port_bus);
+}
+
+#define PORT_RUN(c, ...) port_run((const uint8_t[]){ __VA_ARGS__ }, \
+				  sizeof((const uint8_t[]){ __VA_ARGS__ }), c)
+
+static void port_io_is_carried_out_exactly(void **state)
+{
+	(void)state;
+	struct emu_cpu c = cpu_at(0);
+	uint64_t flags = c.rflags = 0x8d7;
+	memcpy(port_space + 0x3f8, "\x41\x42\x43\x44", 4);
+	c.gpr[EMU_RDX] = 0x3f8;
+	c.gpr[EMU_RAX] = ~0ull;
+	assert_int_equal(PORT_RUN(&c, 0xec), 0);                  /* in al, dx */
+	assert_true(c.gpr[EMU_RAX] == 0xffffffffffffff41ull);
+	assert_int_equal(c.rip, RIP + 1);
+	c.rip = RIP;
+	c.gpr[EMU_RAX] = ~0ull;
+	assert_int_equal(PORT_RUN(&c, 0x66, 0xed), 0);            /* in ax, dx */
+	assert_true(c.gpr[EMU_RAX] == 0xffffffffffff4241ull);
+	c.rip = RIP;
+	assert_int_equal(PORT_RUN(&c, 0xed), 0);                  /* in eax, dx */
+	assert_true(c.gpr[EMU_RAX] == 0x44434241ull);
+	c.rip = RIP;
+	c.gpr[EMU_RAX] = 0x1122334455667788ull;
+	assert_int_equal(PORT_RUN(&c, 0xe7, 0x80), 0);            /* out 0x80, eax */
+	assert_memory_equal(port_space + 0x80, "\x88\x77\x66\x55", 4);
+	assert_int_equal(c.rflags, flags);
+
+	/* rep outsb, then rep insw downwards. */
+	uint8_t src[6] = "abcde", dst[8];
+	c.rip = RIP;
+	c.gpr[EMU_RSI] = (uint64_t)(uintptr_t)src;
+	c.gpr[EMU_RCX] = 5;
+	unsigned writes = port_writes;
+	assert_int_equal(PORT_RUN(&c, 0xf3, 0x6e), 0);
+	assert_int_equal(port_writes - writes, 5);
+	assert_int_equal(port_space[0x3f8], 'e');
+	assert_true(c.gpr[EMU_RSI] == (uint64_t)(uintptr_t)(src + 5));
+	assert_int_equal(c.gpr[EMU_RCX], 0);
+	memset(dst, 0, sizeof dst);
+	c.rip = RIP;
+	c.rflags |= EMU_DF;
+	c.gpr[EMU_RDI] = (uint64_t)(uintptr_t)(dst + 6);
+	c.gpr[EMU_RCX] = 4;
+	memcpy(port_space + 0x3f8, "\x34\x12", 2);
+	assert_int_equal(PORT_RUN(&c, 0x66, 0xf3, 0x6d), 0);
+	assert_true(c.gpr[EMU_RDI] == (uint64_t)(uintptr_t)dst - 2);
+	for (unsigned i = 0; i < 8; i += 2)
+		assert_int_equal(dst[i] | dst[i + 1] << 8, 0x1234);
+
+	/* A failing port: in reads all ones, out is dropped, and the error
+	 * comes back. */
+	port_fail = -EIO;
+	c.rip = RIP;
+	c.rflags &= ~(uint64_t)EMU_DF;
+	c.gpr[EMU_RAX] = 0;
+	assert_int_equal(PORT_RUN(&c, 0x66, 0xe5, 0x10), -EIO);  /* in ax, 0x10 */
+	assert_int_equal(c.gpr[EMU_RAX], 0xffff);
+	assert_int_equal(c.rip, RIP + 3);
+	port_fail = 0;
+
+	/* Not a port plan. */
+	struct emu_plan plan;
+	c = cpu_at(WIN);
+	assert_int_equal(decode(BYTES(0x8b, 0x03), &c, NULL, &plan), 0);
+	assert_int_equal(emu_execute_port(&plan, &c, &port_bus), -EINVAL);
 }
 
 /* ---- a failing owner ------------------------------------------------------ */
@@ -704,6 +819,7 @@ int main(void)
 		cmocka_unit_test(a_bit_offset_reaching_outside_the_window_is_refused),
 		cmocka_unit_test(an_access_that_did_not_fault_is_refused),
 		cmocka_unit_test(port_io_is_decoded_but_not_executed),
+		cmocka_unit_test(port_io_is_carried_out_exactly),
 		cmocka_unit_test(a_failed_load_yields_all_ones),
 		cmocka_unit_test(a_failed_store_is_dropped),
 		cmocka_unit_test(a_failed_atomic_access_completes_as_after_a_failed_read),

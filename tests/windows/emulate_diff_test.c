@@ -9,9 +9,16 @@
  * the arithmetic flags and DF, every vector register and every byte of the
  * window and of the ordinary page must agree. A second run goes through a
  * real fault: the window is PROT_NONE and a SIGSEGV handler converts the
- * signal context, decodes, emulates and writes the context back.
+ * signal context, decodes, emulates and writes the context back. A third
+ * run goes through pfipc end to end: the instruction's addresses are moved
+ * into a real window mapping (pf_window_map), whose owner process serves
+ * each access from a plain copy of the window's bytes, once by message
+ * passing and once migrating, so what is compared is everything pfipc does
+ * around the emulator too (the restore frame, the accesses as calls, every
+ * register coming back).
  *
- *   emulate_diff_test [--seed N] [--count N] [--signal-count N] [--bench]
+ *   emulate_diff_test [--seed N] [--count N] [--signal-count N]
+ *                     [--window-count N] [--bench]
  *
  * The seed is printed at the start and with every failure; the same seed
  * and count give the same instructions. At the end the test prints how
@@ -37,12 +44,14 @@
 #include <cmocka.h>
 #include "entry/emulate.h"
 #include "harness.h"
+#include <pfipc.h>
 
 /* ---- options and randomness --------------------------------------------- */
 
 static uint64_t opt_seed;
 static unsigned long opt_count = 100000;
 static unsigned long opt_signal_count = 20000;
+static unsigned long opt_window_count = 3000;
 static bool opt_bench;
 
 static uint64_t rng;
@@ -226,7 +235,19 @@ struct gen {
 	bool lock, rep;
 	struct memop m;
 	bool used[16];                 /* registers holding an address */
+	bool string;                   /* movs/stos: which sides are in the window */
+	bool dst_in_window, src_in_window;
 };
+
+/* Generating for the run through a real window (pf_window_map): the
+ * window's address is far from the code, so only operands a register
+ * points into the window can be moved there (base, or base + index with
+ * another index register); rsp points at a real stack (pfipc's frame
+ * goes below it) and is never written; the register operand is never an
+ * address register, so moving the address registers changes nothing
+ * else. */
+static bool e2e_mode;
+static uint64_t e2e_stack_top;
 
 /* Pick an addressing mode and its registers, none from AVOID. */
 static void pick_memop(struct gen *g, uint32_t avoid)
@@ -235,14 +256,20 @@ static void pick_memop(struct gen *g, uint32_t avoid)
 	memset(m, 0, sizeof *m);
 	unsigned r = (unsigned)below(100);
 	m->mode = r < 35 ? M_BASE : r < 70 ? M_BASE_INDEX : r < 80 ? M_INDEX : r < 87 ? M_ABS : M_RIP;
+	if (e2e_mode) {
+		m->mode = r < 50 ? M_BASE : M_BASE_INDEX;
+		avoid |= 1u << EMU_RSP;
+	}
 	do
 		m->base = (unsigned)below(16);
 	while (avoid & (1u << m->base));
 	do
 		m->index = (unsigned)below(16);
 	while ((avoid & (1u << m->index)) || m->index == 4);   /* rsp is no index */
-	if (m->mode == M_BASE_INDEX && chance(15) && m->base != 4)
+	if (m->mode == M_BASE_INDEX && chance(15) && m->base != 4 && !e2e_mode)
 		m->index = m->base;
+	if (m->mode == M_BASE_INDEX && e2e_mode && m->index == m->base)
+		m->mode = M_BASE;
 	m->scale = 1u << below(4);
 	m->dispsz = (unsigned[]){ 0, 1, 4 }[below(3)];
 	if (m->mode == M_BASE && !(m->base == 4 || m->base == 12))
@@ -566,6 +593,8 @@ static void random_state(struct gen *g)
 	g->in.rflags = 0x2 | (rnd() & (EMU_ARITH_FLAGS | EMU_DF));
 	random_bytes((uint8_t *)g->in.vec, sizeof g->in.vec);
 	g->rip = code_base + below(PAGE - 64);
+	if (e2e_mode)
+		g->in.gpr[EMU_RSP] = e2e_stack_top;
 }
 
 static void gen_integer(struct gen *g, const struct iform *f)
@@ -577,6 +606,8 @@ static void gen_integer(struct gen *g, const struct iform *f)
 	unsigned width = f->cls == I_EXT ? f->src_width : size;
 	uint32_t avoid = 0;
 	unsigned reg = (unsigned)below(16);
+	while (e2e_mode && reg == EMU_RSP)
+		reg = (unsigned)below(16);
 	if (f->cls == I_BT_REG)
 		avoid = 1u << reg;   /* the bit offset must not also be the address */
 	bool legacy_bytes = size == 1 && f->cls == I_RM_REG && chance(40);
@@ -584,6 +615,19 @@ static void gen_integer(struct gen *g, const struct iform *f)
 		/* No REX needed: ah-bh stay reachable. */
 		avoid = 0xff00;
 		reg = 4 + (unsigned)below(4);
+		/* A REX may still come: then 4-7 are spl-dil, and spl is rsp. */
+		while (e2e_mode && reg == 4)
+			reg = 4 + (unsigned)below(4);
+	}
+	if (e2e_mode) {
+		/* A byte register 4-7 is ah-bh without a REX, which may or may
+		 * not come: both readings stay out of the address. */
+		bool named = f->cls == I_RM_REG || f->cls == I_EXT || f->cls == I_BT_REG;
+		bool high = size == 1 && f->cls == I_RM_REG && reg >= 4 && reg < 8;
+		if (named)
+			avoid |= 1u << reg | (high ? 1u << (reg - 4) : 0);
+		if (f->cmpxchg)
+			avoid |= 1u << EMU_RAX;   /* it writes the accumulator */
 	}
 	pick_memop(g, avoid);
 	if (legacy_bytes)
@@ -711,6 +755,9 @@ static void gen_string(struct gen *g, bool stos)
 	}
 	if (rep)
 		g->in.gpr[EMU_RCX] = count;
+	g->string = true;
+	g->dst_in_window = dst_side == 0;
+	g->src_in_window = !stos && src_side == 0;
 	g->in.gpr[EMU_RDI] = start[0];
 	g->in.gpr[EMU_RSI] = stos ? g->in.gpr[EMU_RSI] : start[1];
 	g->has_fault = count > 0;
@@ -751,6 +798,11 @@ static void generate_one(struct gen *g)
 		if (pick >= N_IFORMS && pick < N_IFORMS + N_VFORMS && vforms[pick - N_IFORMS].vex && !have_avx)
 			continue;
 		break;
+	}
+	/* moffs carries its address in the instruction: it cannot be moved. */
+	if (e2e_mode && pick < N_IFORMS && iforms[pick].cls == I_MOFFS) {
+		generate_one(g);
+		return;
 	}
 	/* Fresh bytes around the access keep memory from converging. */
 	if (pick < N_IFORMS) {
@@ -1078,6 +1130,146 @@ static bool run_case(unsigned long n, bool via_fault)
 	return ok;
 }
 
+/* ---- through a real window ------------------------------------------------ */
+
+/* The owner's side: each window is plain memory, a copy of the window's
+ * bytes, served by reads and writes (atomic forms: pfipc's own read, step,
+ * write, on a window that takes turns). */
+static uint8_t e2e_mem[2][WIN_SIZE];
+static uint64_t e2e_base[2];            /* the mappings */
+static unsigned long e2e_accesses;
+
+static int e2e_read(void *ctx, uint64_t off, unsigned width, void *value)
+{
+	memcpy(value, (uint8_t *)ctx + off, width);
+	e2e_accesses++;
+	return 0;
+}
+
+static int e2e_write(void *ctx, uint64_t off, unsigned width, const void *value)
+{
+	memcpy((uint8_t *)ctx + off, value, width);
+	e2e_accesses++;
+	return 0;
+}
+
+static const pf_window_ops e2e_ops = { e2e_read, e2e_write, NULL };
+
+static int e2e_owner_init(void *arg)
+{
+	(void)arg;
+	int rc = pf_window_create("diff.msg", WIN_SIZE / PAGE, &e2e_ops, e2e_mem[0], 0);
+	return rc ? rc : pf_window_create("diff.mig", WIN_SIZE / PAGE, &e2e_ops, e2e_mem[1],
+					  PF_EXPORT_MIGRATE);
+}
+
+static int e2e_setup(void)
+{
+	static bool done;
+	if (done)
+		return 0;
+	pf_process *owner, *self;
+	void *a, *b;
+	int rc = pf_process_create(&owner, "diff_owner", NULL, e2e_owner_init, NULL);
+	if (!rc)
+		rc = pf_process_join_self(&self, "diff_cpu");
+	if (!rc)
+		rc = pf_window_map("diff.msg", 0, &a);
+	if (!rc)
+		rc = pf_window_map("diff.mig", 0, &b);
+	if (rc)
+		return rc;
+	e2e_base[0] = (uint64_t)(uintptr_t)a;
+	e2e_base[1] = (uint64_t)(uintptr_t)b;
+	/* The stack the instruction runs on: pfipc's frame and the wait for
+	 * the owner go below its rsp. */
+	size_t size = 1 << 20;
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stack == MAP_FAILED)
+		return -ENOMEM;
+	e2e_stack_top = (uint64_t)(uintptr_t)stack + size - 4096;
+	done = true;
+	return 0;
+}
+
+/* G's state with its window addresses moved by DELTA. */
+static struct h_state moved(const struct gen *g, uint64_t delta, bool moved_reg[16])
+{
+	struct h_state in = g->in;
+	memset(moved_reg, 0, 16 * sizeof *moved_reg);
+	if (g->string) {
+		moved_reg[EMU_RDI] = g->dst_in_window;
+		moved_reg[EMU_RSI] = g->src_in_window;
+	} else if (g->m.mode == M_BASE || g->m.mode == M_BASE_INDEX) {
+		moved_reg[g->m.base] = true;
+	}
+	for (unsigned i = 0; i < 16; i++)
+		if (moved_reg[i])
+			in.gpr[i] += delta;
+	return in;
+}
+
+/* One case: natively on the test's window page, then through window
+ * WHICH (0: message passing, 1: migrating); the same comparison as the
+ * other runs, with the moved registers moved back. */
+static bool run_case_window(unsigned long n, unsigned which)
+{
+	struct gen g;
+	generate(&g);
+	const uint8_t *code = g.e.b;
+	size_t size = g.e.n;
+	uint64_t addr = g.rip;
+	insn->size = 0;
+	if (!cs_disasm_iter(cs, &code, &size, &addr, insn)) {
+		print_case(&g, n, "Capstone cannot decode the generated bytes");
+		return false;
+	}
+	count_form(&g);
+	memcpy(snap_win, region + WIN_OFF, WIN_SIZE);
+	memcpy(snap_ord, region + ORD_OFF, ORD_SIZE);
+	if (!run_native(&g, n))
+		return false;
+	struct h_state native = h_out;
+	memcpy(native_win, region + WIN_OFF, WIN_SIZE);
+	memcpy(native_ord, region + ORD_OFF, ORD_SIZE);
+	memcpy(region + ORD_OFF, snap_ord, ORD_SIZE);
+	memcpy(e2e_mem[which], snap_win, WIN_SIZE);
+
+	uint64_t delta = e2e_base[which] - win_base;
+	bool moved_reg[16];
+	unsigned long before = e2e_accesses;
+	h_in = moved(&g, delta, moved_reg);
+	h_code = (void *)(uintptr_t)g.rip;
+	sig.armed = false;
+	sig.faults = 0;
+	harness_run();
+	bool ok = true;
+	if (sig.faults) {
+		print_case(&g, n, "a fault pfipc did not take: rip %#" PRIx64 " address %#" PRIx64,
+			   sig.stray_rip, sig.stray_addr);
+		ok = false;
+	}
+	if (pf_errno() != 0 && e2e_accesses != before) {
+		print_case(&g, n, "pf_errno %d: %s", pf_errno(), pf_error_message());
+		ok = false;
+	}
+	if (g.has_fault && e2e_accesses == before) {
+		print_case(&g, n, "the window's owner saw no access");
+		ok = false;
+	}
+	struct emu_cpu cpu;
+	cpu_from_state(&h_out, g.rip + g.e.n, &cpu);
+	for (unsigned i = 0; i < 16; i++)
+		if (moved_reg[i])
+			cpu.gpr[i] -= delta;
+	memcpy(shadow, e2e_mem[which], WIN_SIZE);
+	ok = same(&g, n, &cpu, &native) && ok;
+	/* The next case starts from the CPU's memory. */
+	memcpy(region + WIN_OFF, native_win, WIN_SIZE);
+	memcpy(region + ORD_OFF, native_ord, ORD_SIZE);
+	return ok;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -1149,6 +1341,31 @@ static void random_instructions_through_a_real_fault_match_the_cpu(void **state)
 	printf("%lu instructions through SIGSEGV in %.2f s\n", opt_signal_count, s);
 	if (bad)
 		printf("seed %" PRIu64 " (fault run): %lu mismatching cases\n", opt_seed, bad);
+	assert_int_equal(bad, 0);
+}
+
+static void random_instructions_through_a_window_match_the_cpu(void **state)
+{
+	(void)state;
+	if (e2e_setup() != 0) {
+		print_message("pfipc's window could not be set up: %s\n", pf_error_message());
+		fail();
+	}
+	struct timespec t0, t1;
+	rng = opt_seed ^ 0x7777777777777777ull;
+	install_handler();
+	e2e_mode = true;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	unsigned long bad = 0;
+	for (unsigned long n = 0; n < opt_window_count && bad < 10; n++)
+		bad += !run_case_window(n, n & 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	e2e_mode = false;
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("%lu instructions through pfipc windows (half migrating) in %.2f s, %lu accesses served\n",
+	       opt_window_count, s, e2e_accesses);
+	if (bad)
+		printf("seed %" PRIu64 " (window run): %lu mismatching cases\n", opt_seed, bad);
 	assert_int_equal(bad, 0);
 }
 
@@ -1310,7 +1527,8 @@ static int bench(void)
 
 static int usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--seed N] [--count N] [--signal-count N] [--bench]\n", argv0);
+	fprintf(stderr, "usage: %s [--seed N] [--count N] [--signal-count N] [--window-count N] [--bench]\n",
+		argv0);
 	return 2;
 }
 
@@ -1324,6 +1542,8 @@ int main(int argc, char **argv)
 			opt_count = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--signal-count") && i + 1 < argc)
 			opt_signal_count = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--window-count") && i + 1 < argc)
+			opt_window_count = strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--bench"))
 			opt_bench = true;
 		else
@@ -1335,6 +1555,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(random_instructions_match_the_cpu),
 		cmocka_unit_test(random_instructions_through_a_real_fault_match_the_cpu),
 		cmocka_unit_test(every_emulated_form_was_exercised),
+		cmocka_unit_test(random_instructions_through_a_window_match_the_cpu),
 	};
 	return cmocka_run_group_tests_name("window emulation against the CPU", tests,
 					   group_setup, NULL);
