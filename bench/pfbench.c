@@ -335,7 +335,9 @@ static void filter_cases(struct case_list *l, const char *only)
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
-	struct case_list l = { 0 };
+	/* Static: the cases live until exit, and LeakSanitizer must see them
+	 * still reachable after main returns. */
+	static struct case_list l;
 	struct run_info ri;
 
 	parse_args(argc, argv, &o);

@@ -423,7 +423,8 @@ pf_process *pf_process_find(const char *name);
  *         information describes FN (build it with -g), or a parameter's
  *         type cannot be classified (a 32-byte vector, whose passing
  *         depends on AVX; the message names it); -EEXIST name or
- *         namespace taken; -ENOSPC.
+ *         namespace taken; -ENOSPC; -ENOMEM no memory for a definition
+ *         the name has not had before.
  */
 int pf_export(const char *name, void *fn, size_t stack_bytes, unsigned flags);
 

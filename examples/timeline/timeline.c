@@ -11,6 +11,7 @@
  * input and is restarted).
  */
 #include <pfipc.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -30,12 +31,12 @@ static long disk_read(long block)
 
 /* Set by the client once its call to disk.slow has timed out. (The
  * processes share one address space; a real disk would not know.) */
-static volatile int slow_caller_gave_up;
+static atomic_int slow_caller_gave_up;
 
 static long disk_slow(void)
 {
 	/* Longer than its caller waits, however loaded the machine is. */
-	for (int i = 0; i < 1000 && !slow_caller_gave_up; i++)
+	for (int i = 0; i < 1000 && !atomic_load(&slow_caller_gave_up); i++)
 		nap_us(200);
 	return 0;
 }
@@ -168,7 +169,7 @@ int main(void)
 
 	/* A timeout: the import waits 1 ms, disk.slow runs until it gave up. */
 	PF_GATE(long(void), slow_imp)();
-	slow_caller_gave_up = 1;
+	atomic_store(&slow_caller_gave_up, 1);
 	printf("[client] disk.slow: %s\n", pf_error_message());
 
 	/* A deadlock refused (see fs_reenter). */

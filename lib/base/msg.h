@@ -16,6 +16,7 @@ struct pf_import;
 struct pf_process;
 struct pf_thread;
 struct export_entry;
+struct export_def;
 
 enum msg_state {
 	MSG_FILLED,    /* the handler has filled it; not yet queued */
@@ -60,9 +61,10 @@ struct call_msg {
 	const uint8_t *stack_args;      /* caller's stack arguments, in place */
 	struct call_msg *outer_wait;    /* what the caller waited for before */
 	struct export_entry *entry;     /* what it is bound to */
+	const struct export_def *def;   /* its definition when bound */
 	struct pf_process *_Atomic callee; /* read by deadlock detection */
-	void *fn;
-	unsigned flags;                 /* the export's PF_EXPORT_* */
+	void *fn;                       /* def->fn */
+	unsigned flags;                 /* def->flags: PF_EXPORT_* */
 	const char *via;                /* the entry it came in by ("gate") */
 	uint64_t trace_id;              /* lib/trace/: 0, or the call's id */
 	uint64_t t_entered, t_queued;   /* lib/trace/ clock: fault, queueing;

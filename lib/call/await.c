@@ -79,8 +79,10 @@ void call_await(struct call_msg *m, struct call_result *out)
 			*out = m->result;
 		call_end_waiting(t, m);
 	}
-	if (err)   /* a failed call returns zeros */
-		call_result_failed(out, m->import->entry->callee_pops);
+	if (err) {   /* a failed call returns zeros, popped as the callee would */
+		const struct export_def *d = registry_def(m->import->entry);
+		call_result_failed(out, d ? d->callee_pops : 0);
+	}
 	else
 		error_clear(&t->error);
 	trace_call_returned(t, m, err, ret);

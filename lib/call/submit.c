@@ -70,17 +70,21 @@ static struct call_msg *detach_copy(struct call_msg *m, enum msg_kind kind)
 	return c;
 }
 
-/* M is bound to CALLEE through export E: what to run, and a copy of the
- * stack arguments (the caller's stack changes once it resumes). */
-static void bind_to(struct call_msg *m, struct export_entry *e, struct pf_process *callee)
+/* M is bound to CALLEE through export E as defined by DEF: what to run,
+ * and a copy of the stack arguments (the caller's stack changes once it
+ * resumes). DEF is one snapshot: a re-export publishes a new record and
+ * never edits this one, so its fields always belong together. */
+static void bind_to(struct call_msg *m, struct export_entry *e,
+		    const struct export_def *def, struct pf_process *callee)
 {
 	m->entry = e;
+	m->def = def;
 	atomic_store_explicit(&m->callee, callee, memory_order_relaxed);
-	m->fn = e->fn;
-	m->flags = e->flags;
-	m->regs.stack_len = e->stack_bytes;
-	if (e->stack_bytes)
-		memcpy(m->regs.stack, m->stack_args, e->stack_bytes);
+	m->fn = def->fn;
+	m->flags = def->flags;
+	m->regs.stack_len = def->stack_bytes;
+	if (def->stack_bytes)
+		memcpy(m->regs.stack, m->stack_args, def->stack_bytes);
 }
 
 /* From the moment a synchronous call can reach its callee, its caller is
@@ -100,9 +104,12 @@ bool call_submit_fast(struct call_msg *m)
 		return false;
 	struct export_entry *e = imp->entry;
 	struct pf_process *callee = atomic_load_explicit(&e->owner, memory_order_acquire);
-	if (!callee || (e->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE | EXPORT_WINDOW)))
+	if (!callee)
 		return false;
-	bind_to(m, e, callee);
+	const struct export_def *def = registry_def(e);
+	if (def->flags & (PF_EXPORT_PRIVATE | PF_EXPORT_MIGRATE | EXPORT_WINDOW))
+		return false;
+	bind_to(m, e, def, callee);
 	struct pf_thread *t = atomic_load_explicit(&m->caller, memory_order_relaxed);
 	begin_waiting(t, m);
 	trace_call_queued(m);
@@ -129,16 +136,17 @@ static int bind(struct pf_thread *t, struct call_msg *m)
 	struct pf_process *callee = resolve(t, m);
 	if (!callee)
 		return unbound_error(t, m);
-	if (!(imp->flags & IMPORT_WINDOW) != !(e->flags & EXPORT_WINDOW))
+	const struct export_def *def = registry_def(e);
+	if (!(imp->flags & IMPORT_WINDOW) != !(def->flags & EXPORT_WINDOW))
 		return error_set(&t->error, -EINVAL, "\"%s\" of process %s is %s", e->name,
-				 callee->name, (e->flags & EXPORT_WINDOW)
+				 callee->name, (def->flags & EXPORT_WINDOW)
 				 ? "a window: it is mapped (pf_window_map), not called"
 				 : "a function, not a window");
-	if ((e->flags & PF_EXPORT_PRIVATE) && !grants_allowed(e, callee, m->from))
+	if ((def->flags & PF_EXPORT_PRIVATE) && !grants_allowed(e, callee, m->from))
 		return error_set(&t->error, -EPERM,
 				 "process %s holds no grant for private export \"%s\" of process %s",
 				 m->from->name, e->name, callee->name);
-	bind_to(m, e, callee);
+	bind_to(m, e, def, callee);
 	return 0;
 }
 

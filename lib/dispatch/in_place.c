@@ -52,14 +52,14 @@ static struct in_place *in_place_of(struct serve_frame *f)
 /* Is the common case the whole story? Everything read here is read by the
  * await path too, without locks. */
 static bool may_run_in_place(const struct pf_thread *t, const struct pf_import *imp,
-			     const struct export_entry *e, struct pf_process *callee)
+			     const struct export_def *d, struct pf_process *callee)
 {
 	/* An export of another OS process runs in its own memory: the await
 	 * path sends the call there (call/submit.c). */
 	return callee && space_is_local(callee) && !trace_on() && imp->owner == t->self &&
 	       !(imp->flags & (PF_IMPORT_ASYNC | PF_IMPORT_ONEWAY)) &&
-	       (e->flags & (PF_EXPORT_MIGRATE | PF_EXPORT_PRIVATE)) == PF_EXPORT_MIGRATE &&
-	       e->nbufs == 0 && t->calls.depth < LIMIT_DEPTH - 1;
+	       (d->flags & (PF_EXPORT_MIGRATE | PF_EXPORT_PRIVATE)) == PF_EXPORT_MIGRATE &&
+	       d->nbufs == 0 && t->calls.depth < LIMIT_DEPTH - 1;
 }
 
 bool in_place_enter(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
@@ -67,7 +67,11 @@ bool in_place_enter(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 {
 	const struct export_entry *e = imp->entry;
 	struct pf_process *callee = atomic_load_explicit(&e->owner, memory_order_acquire);
-	if (!may_run_in_place(t, imp, e, callee))
+	if (!callee)
+		return false;
+	/* One snapshot of the definition (a re-export publishes a new one). */
+	const struct export_def *d = registry_def(e);
+	if (!may_run_in_place(t, imp, d, callee))
 		return false;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uintptr_t sp = (uintptr_t)g[REG_RSP];
@@ -89,7 +93,7 @@ bool in_place_enter(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	uintptr_t rsp = (uintptr_t)ip - IN_PLACE_ARGS - 8;
 	if (stack_no_room(t, rsp))
 		return false;   /* the await path says it is an overflow */
-	bool serial = !(e->flags & PF_EXPORT_REENTRANT);
+	bool serial = !(d->flags & PF_EXPORT_REENTRANT);
 	if (serial && !serial_try_enter(t, e))
 		return false;   /* busy, or a re-entry: the await path waits or
 				   reports the deadlock */
@@ -118,14 +122,14 @@ bool in_place_enter(struct pf_thread *t, struct pf_import *imp, ucontext_t *uc,
 	ip->fcw = uc->uc_mcontext.fpregs->cwd;
 
 	/* The stack arguments the callee reads above its return address. */
-	if (e->stack_bytes)
-		memcpy((void *)(rsp + 8), (const void *)stack_args, e->stack_bytes);
+	if (d->stack_bytes)
+		memcpy((void *)(rsp + 8), (const void *)stack_args, d->stack_bytes);
 	*(uintptr_t *)rsp = (uintptr_t)pf_x86_in_place_return;
 	t->caller_proc = t->self;
 	t->self = callee;
 	t->serving = &ip->frame;
 	g[REG_RSP] = (greg_t)rsp;
-	g[REG_RIP] = (greg_t)(uintptr_t)e->fn;
+	g[REG_RIP] = (greg_t)(uintptr_t)d->fn;
 	return true;
 }
 

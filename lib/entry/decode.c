@@ -6,6 +6,7 @@
  * Entries are never rewritten. A hit is also checked against the bytes at
  * RIP, so code unloaded and replaced at the same address is decoded again. */
 #include <capstone/capstone.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,13 @@ void decode_cache_enable(bool on)
 	atomic_store(&cache_on, on);
 }
 
-/* Capstone builds some lookup tables (calloc, qsort) the first time it
- * decodes; that must happen here, in normal context, not in the handler.
- * One of each instruction the handler meets does it. */
+/* Capstone builds some lookup tables the first time it decodes: per handle
+ * (calloc), and once for the whole library (its x86 register table is
+ * copied and qsorted in place, behind a plain flag). Both must happen here,
+ * in normal context, not in the handler; and the library-wide one must
+ * happen once, before a second thread can decode, or two first decodes
+ * sort the same table at once. One of each instruction the handler meets
+ * does it. */
 static void warm_up(struct decoder *dec)
 {
 	static const uint8_t samples[][9] = {
@@ -64,8 +69,27 @@ static void warm_up(struct decoder *dec)
 	}
 }
 
+/* Capstone's library-wide first use, on a handle of its own, under
+ * pthread_once: every decoder_open waits here until it is done, and sees
+ * the sorted table (pthread_once orders the first call before the rest). */
+static pthread_once_t capstone_warm = PTHREAD_ONCE_INIT;
+
+static void warm_up_capstone(void)
+{
+	struct decoder first;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &first.cs) != CS_ERR_OK)
+		return;   /* decoder_open will fail the same way */
+	cs_option(first.cs, CS_OPT_DETAIL, CS_OPT_ON);
+	if ((first.insn = cs_malloc(first.cs)) != NULL) {
+		warm_up(&first);
+		cs_free(first.insn, 1);
+	}
+	cs_close(&first.cs);
+}
+
 struct decoder *decoder_open(void)
 {
+	pthread_once(&capstone_warm, warm_up_capstone);
 	struct decoder *dec = calloc(1, sizeof *dec);
 	if (!dec)
 		return NULL;

@@ -9,42 +9,25 @@
  * signal() for those six signals only: after pf_init, a handler the program installs becomes the one pfipc
  * passes faults that are not its own to — exactly what it would have seen
  * without pfipc — and asking for the current handler reports it. Every other
- * signal, and everything before pf_init, goes straight to the C library. */
-#include <dlfcn.h>
+ * signal, and everything before pf_init, goes straight to the C library
+ * (entry/libc_sigaction.c).
+ *
+ * Built without sanitizers: their runtimes intercept sigaction as well, and
+ * call it, through this file, while they start up, before they can run
+ * instrumented code. */
 #include <errno.h>
-#include <gnu/lib-names.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include "entry/libc_sigaction.h"
 #include "entry/signals.h"
-
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
 static const int kept[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
 #define NKEPT (sizeof kept / sizeof kept[0])
 
-static sigaction_fn real_sigaction;
 static atomic_bool keeping;                  /* pfipc's handlers are in */
 static struct sigaction program_handler[NKEPT]; /* what the program believes */
-
-/* Resolved before main, so no dlsym ever runs in a signal handler.
- * RTLD_NEXT finds the C library's sigaction only when libpfipc comes before
- * it in the lookup order. It comes after when it is loaded as the dependency
- * of another library (a pfwrap shim): then ask the C library itself. In that
- * order the program's own calls reach the C library first, so the
- * interposition below does not see them (doc/pfwrap.md says so). */
-__attribute__((constructor)) static void resolve_real_sigaction(void)
-{
-	if (real_sigaction)
-		return;
-	real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-	if (!real_sigaction) {
-		void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
-		if (libc)
-			real_sigaction = (sigaction_fn)dlsym(libc, "sigaction");
-	}
-}
 
 static int kept_index(int sig)
 {
@@ -61,7 +44,6 @@ bool signals_is_kept(int sig)
 
 int signals_install(void (*handler)(int, siginfo_t *, void *))
 {
-	resolve_real_sigaction();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = handler;
@@ -74,7 +56,7 @@ int signals_install(void (*handler)(int, siginfo_t *, void *))
 		 * library): a SIGSYS that finds SIGSYS blocked kills the
 		 * program, so SIGSYS stays deliverable in its own handler. */
 		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | (kept[i] == SIGSYS ? SA_NODEFER : 0);
-		if (real_sigaction(kept[i], &sa, &program_handler[i]) != 0)
+		if (libc_sigaction(kept[i], &sa, &program_handler[i]) != 0)
 			return -errno;
 	}
 	atomic_store(&keeping, true);
@@ -91,7 +73,7 @@ void signals_die_by_default(int sig)
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
-	real_sigaction(sig, &dfl, NULL);
+	libc_sigaction(sig, &dfl, NULL);
 	program_handler[kept_index(sig)] = dfl;
 }
 
@@ -99,11 +81,8 @@ __attribute__((visibility("default")))
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int i = kept_index(sig);
-	if (i < 0 || !atomic_load(&keeping)) {
-		if (!real_sigaction)
-			resolve_real_sigaction();
-		return real_sigaction(sig, act, old);
-	}
+	if (i < 0 || !atomic_load(&keeping))
+		return libc_sigaction(sig, act, old);
 	struct sigaction prev = program_handler[i];
 	if (act)
 		program_handler[i] = *act;

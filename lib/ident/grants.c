@@ -105,7 +105,7 @@ static void revoke_chain_locked(const struct export_entry *e,
 bool grants_allowed(const struct export_entry *e, const struct pf_process *exporter,
 		    const struct pf_process *p)
 {
-	if (!(e->flags & PF_EXPORT_PRIVATE) || p == exporter)
+	if (!(registry_def(e)->flags & PF_EXPORT_PRIVATE) || p == exporter)
 		return true;
 	if (!exporter)
 		return false;
@@ -129,7 +129,7 @@ static int resolve(const char *name, const struct pf_process *to,
 	if (!(*e = registry_lookup(name, false)) ||
 	    !(*exporter = atomic_load_explicit(&(*e)->owner, memory_order_acquire)))
 		return -ENOENT;
-	return ((*e)->flags & PF_EXPORT_PRIVATE) ? 0 : -EINVAL;
+	return (registry_def(*e)->flags & PF_EXPORT_PRIVATE) ? 0 : -EINVAL;
 }
 
 int pf_grant(const char *name, pf_process *to, unsigned flags)

@@ -76,7 +76,8 @@ static int import_checked(struct pf_thread *t, pf_import **out, const char *name
 				 "already", LIMIT_EXPORT_NAMES);
 	if (!e || (!(flags & PF_IMPORT_LAZY) && !atomic_load(&e->owner)))
 		return not_exported(t, name);
-	if (e->flags & EXPORT_WINDOW)
+	const struct export_def *d = registry_def(e);   /* NULL: never exported */
+	if (d && (d->flags & EXPORT_WINDOW))
 		return error_set(&t->error, -ENOENT, "pf_import_create: \"%s\" is a window: it "
 				 "is mapped (pf_window_map), not called", name);
 	/* A lazy import of a name nobody exports yet is checked at its call. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/auxv.h>
 /* The table itself: no macros over its field names here. */
 #define LIBDW_API_TABLE
 #include "ident/libdw_api.h"
@@ -11,12 +12,12 @@ struct libdw_api libdw_api;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char *open_error;
 
-/* Under AddressSanitizer dlopen refuses RTLD_DEEPBIND; there the library's
- * dependencies bind as the program's do. */
-#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer or ThreadSanitizer dlopen refuses RTLD_DEEPBIND;
+ * there the library's dependencies bind as the program's do. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define DEEPBIND 0
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define DEEPBIND 0
 #endif
 #endif
@@ -26,6 +27,14 @@ static const char *open_error;
 
 static void open_once(void)
 {
+	/* A statically linked program has no dynamic loader (no AT_BASE) and
+	 * its own copy of the C library: libdw, loaded with dlopen, would
+	 * bring a second C library along, with its own malloc, and crash in
+	 * it. There stack bytes are taken as declared. */
+	if (getauxval(AT_BASE) == 0) {
+		open_error = "libdw.so.1 (elfutils) cannot be loaded into a statically linked program";
+		return;
+	}
 	void *h = dlopen("libdw.so.1", RTLD_LAZY | RTLD_LOCAL | DEEPBIND);
 	if (!h) {
 		open_error = "libdw.so.1 (elfutils) cannot be loaded";

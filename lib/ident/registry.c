@@ -160,12 +160,54 @@ static bool bad_export(const char *name, void *fn, size_t stack_bytes, unsigned 
 	return true;
 }
 
+static bool def_same(const struct export_def *a, const struct export_def *b)
+{
+	if (a->fn != b->fn || a->stack_bytes != b->stack_bytes ||
+	    a->callee_pops != b->callee_pops ||
+	    a->flags != b->flags || a->nbufs != b->nbufs)
+		return false;
+	for (unsigned i = 0; i < a->nbufs; i++) {
+		const pf_buffer_param *x = &a->bufs[i], *y = &b->bufs[i];
+		if (x->ptr_arg != y->ptr_arg || x->len_arg != y->len_arg ||
+		    x->dir != y->dir || x->len_size != y->len_size ||
+		    x->max_len != y->max_len)
+			return false;
+	}
+	return true;
+}
+
+/* The record for WANT: one E had before, or a new one. Records are never
+ * freed, because a caller that read one before a re-export may still be
+ * using it and nothing tells us when it stops; reusing an identical one
+ * keeps a process that restarts and exports the same again from growing
+ * the list, so memory grows only with the distinct definitions a name
+ * ever had. In shared memory, where an isolated process reads them too. */
+static const struct export_def *def_record_locked(struct export_entry *e,
+						  const struct export_def *want)
+{
+	for (struct export_def *d = e->defs; d; d = d->older)
+		if (def_same(d, want))
+			return d;
+	struct export_def *d = shared_alloc(sizeof *d);
+	if (!d)
+		return NULL;
+	*d = *want;
+	d->older = e->defs;
+	e->defs = d;
+	return d;
+}
+
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned callee_pops, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap)
 {
 	if (!p || bad_export(name, fn, stack_bytes, flags, bufs, nbufs, why, whycap))
 		return -EINVAL;
+	struct export_def want = { .fn = fn, .stack_bytes = (unsigned)stack_bytes,
+				   .callee_pops = callee_pops, .flags = flags,
+				   .nbufs = nbufs };
+	if (nbufs)
+		memcpy(want.bufs, bufs, nbufs * sizeof *bufs);
 	shared_lock(&reg->lock);
 	struct pf_process *holder = NULL;
 	int rc = claim_namespace_locked(p, name, &holder);
@@ -174,14 +216,11 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 		rc = -EEXIST;   /* by another process, or twice by this one */
 	if (!rc && !e && !(e = create_locked(name)))
 		rc = -ENOSPC;
+	const struct export_def *def = rc ? NULL : def_record_locked(e, &want);
+	if (!rc && !def)
+		rc = -ENOMEM;
 	if (!rc) {
-		e->fn = fn;
-		e->stack_bytes = (unsigned)stack_bytes;
-		e->callee_pops = callee_pops;
-		e->flags = flags;
-		e->nbufs = nbufs;
-		if (nbufs)
-			memcpy(e->bufs, bufs, nbufs * sizeof *bufs);
+		atomic_store_explicit(&e->def, def, memory_order_release);
 		atomic_store(&e->last_owner, p);
 		atomic_store_explicit(&e->owner, p, memory_order_release);
 	}
@@ -194,6 +233,8 @@ int registry_export(struct pf_process *p, const char *name, void *fn,
 			 name, holder->name);
 	else if (rc == -ENOSPC)
 		snprintf(why, whycap, "pf_export: %u export names exist already", LIMIT_EXPORT_NAMES);
+	else if (rc == -ENOMEM)
+		snprintf(why, whycap, "pf_export: %s: no memory for its definition", name);
 	return rc;
 }
 

@@ -18,12 +18,10 @@ struct pf_process;
  * Never set by pf_export. */
 #define EXPORT_WINDOW (1u << 16)
 
-struct export_entry {
-	char name[LIMIT_EXPORT_NAME];
-	/* The process serving the name now, or NULL (not yet exported, or
-	 * withdrawn). Published last, so fn/flags/bufs are complete first. */
-	struct pf_process *_Atomic owner;
-	struct pf_process *_Atomic last_owner;  /* who served it last */
+/* What one pf_export said. Immutable once published and never freed, so a
+ * caller (or the fault handler) may keep using the one it read while the
+ * name is exported again. */
+struct export_def {
 	void *fn;
 	unsigned stack_bytes;
 	/* Bytes of its arguments the function pops itself (i386: the hidden
@@ -33,8 +31,27 @@ struct export_entry {
 	unsigned flags;
 	unsigned nbufs;
 	pf_buffer_param bufs[PF_MAX_BUFFER_PARAMS];
-
+	struct export_def *older;   /* the entry's earlier definitions */
 };
+
+struct export_entry {
+	char name[LIMIT_EXPORT_NAME];
+	/* The process serving the name now, or NULL (not yet exported, or
+	 * withdrawn). Published after `def`, so a reader that sees an owner
+	 * (acquire) sees that owner's definition or a later one. */
+	struct pf_process *_Atomic owner;
+	struct pf_process *_Atomic last_owner;  /* who served it last */
+	const struct export_def *_Atomic def;   /* NULL until first exported */
+	struct export_def *defs;                /* every definition (lock; in
+						   shared memory) */
+};
+
+/* E's current definition; not NULL once E has had an owner. One atomic
+ * load: async-signal-safe. */
+static inline const struct export_def *registry_def(const struct export_entry *e)
+{
+	return atomic_load_explicit(&e->def, memory_order_acquire);
+}
 
 /* The table of names (pf_init, before anything forks). 0 or -ENOMEM. */
 int registry_init(void);
@@ -51,8 +68,9 @@ bool registry_name_valid(const char *name);
 
 /* P exports NAME (FN is NULL for an EXPORT_WINDOW entry), whose function
  * pops CALLEE_POPS bytes of its arguments itself. 0, or -EINVAL,
- * -EEXIST, -ENOSPC with a sentence in WHY (WHYCAP bytes) naming what is
- * wrong: for -EEXIST, the process that has the name or its namespace. */
+ * -EEXIST, -ENOSPC, -ENOMEM with a sentence in WHY (WHYCAP bytes) naming
+ * what is wrong: for -EEXIST, the process that has the name or its
+ * namespace. */
 int registry_export(struct pf_process *p, const char *name, void *fn,
 		    size_t stack_bytes, unsigned callee_pops, unsigned flags,
 		    const pf_buffer_param *bufs, unsigned nbufs, char *why, size_t whycap);

@@ -78,15 +78,16 @@ static int find(struct pf_process *p, const char *name, enum window_kind kind,
 	/* A window's record and its accesses' step live in the memory of
 	 * the OS process that offered or maps it: windows do not cross an
 	 * isolated process's boundary. */
-	if (owner && (e->flags & EXPORT_WINDOW) && !space_is_local(owner)) {
+	bool window = owner && (registry_def(e)->flags & EXPORT_WINDOW);
+	if (window && !space_is_local(owner)) {
 		snprintf(why, whycap, "%s \"%s\" is offered by process %s, which runs in another "
 			 "OS process (windows do not cross an isolated process's boundary)",
 			 what, name, owner->name);
 		return -EOPNOTSUPP;
 	}
-	if (!owner || !(e->flags & EXPORT_WINDOW) || !(*w = window_of(e)) || (*w)->kind != kind) {
+	if (!window || !(*w = window_of(e)) || (*w)->kind != kind) {
 		snprintf(why, whycap, "no process offers a %s \"%s\"%s", what, name,
-			 owner ? (e->flags & EXPORT_WINDOW ? " (it is another kind of window)"
+			 owner ? (window ? " (it is another kind of window)"
 							   : " (a function of that name is exported)")
 			       : "");
 		return -ENOENT;

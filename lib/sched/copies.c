@@ -25,12 +25,12 @@ void buffers_release(struct buffer_copies *c)
 	c->n = 0;
 }
 
-int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
+int buffers_copy_in(const struct export_def *d, struct call_regs *regs,
 		    struct buffer_copies *c)
 {
 	c->n = 0;
-	for (unsigned i = 0; i < e->nbufs; i++) {
-		const pf_buffer_param *b = &e->bufs[i];
+	for (unsigned i = 0; i < d->nbufs; i++) {
+		const pf_buffer_param *b = &d->bufs[i];
 		arg_word *ptr = arg_word_at(regs, b->ptr_arg);
 		arg_word *lenw = arg_word_at(regs, b->len_arg);
 		if (!ptr || !lenw) {

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include "arch.h"
 
-struct export_entry;
+struct export_def;
 
 struct buffer_copies {
 	pid_t remote;      /* the caller's OS process when it is not this
@@ -24,11 +24,11 @@ struct buffer_copies {
 	} buf[PF_MAX_BUFFER_PARAMS];
 };
 
-/* Copy E's in-buffers into server memory and point REGS at the copies.
+/* Copy D's in-buffers into server memory and point REGS at the copies.
  * 0, -EMSGSIZE (too long), -EINVAL (NULL with a length), -ENOMEM, or
  * -EFAULT (a remote caller's buffer cannot be read); on error nothing is
  * left allocated. */
-int buffers_copy_in(const struct export_entry *e, struct call_regs *regs,
+int buffers_copy_in(const struct export_def *d, struct call_regs *regs,
 		    struct buffer_copies *c);
 
 /* Copy out-buffers back to the caller and release the copies. 0, or

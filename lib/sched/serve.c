@@ -107,11 +107,11 @@ static void serve_one(struct pf_thread *t, struct call_msg *m)
 	f.waiting_on = atomic_load_explicit(&t->waiting_on, memory_order_relaxed);
 	f.copies.n = 0;
 	/* A caller in another OS process has its buffers copied from there. */
-	f.copies.remote = e->nbufs && !space_is_local(m->from) ? atomic_load(&m->from->os_pid) : 0;
+	f.copies.remote = m->def->nbufs && !space_is_local(m->from) ? atomic_load(&m->from->os_pid) : 0;
 	bool crashed = false;
 	if (setjmp(f.recover) == 0) {
 		t->serving = &f;
-		err = e->nbufs ? buffers_copy_in(e, &m->regs, &f.copies) : 0;
+		err = m->def->nbufs ? buffers_copy_in(m->def, &m->regs, &f.copies) : 0;
 		if (!err && (m->flags & EXPORT_WINDOW)) {
 			err = window_serve(m);   /* an access, not a call */
 		} else if (!err) {

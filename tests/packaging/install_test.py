@@ -12,10 +12,13 @@ in (the C library stays dynamic); and that the installed pfidl writes code
 that builds and runs.
 
 With --fully-static it instead links a program with -static (the C library
-too) and runs it: exit 0 when it works, 1 when it is killed by a signal
-(the state of things while the sigaction interposition needs
-dlsym(RTLD_NEXT), which a static program lacks), 99 when it cannot even be
-built.
+too) and runs it: exit 0 when it works, 1 when it is killed by a signal,
+99 when it cannot even be built, 77 (skipped) in a build with sanitizers,
+whose runtimes cannot be linked -static.
+
+In a build with sanitizers (PFIPC_TEST_SANITIZE, the build's b_sanitize),
+the programs are built with the same -fsanitize: a program that links a
+sanitized libpfipc needs the sanitizer's runtime first, as a user's would.
 
 usage: install_test.py MESON BUILD_DIR CONSUMER_DIR [--fully-static]
 """
@@ -65,8 +68,14 @@ class Install:
         return out.split()
 
 
+def sanitizers():
+    return os.environ.get("PFIPC_TEST_SANITIZE", "none")
+
+
 def cc():
-    return os.environ.get("CC", "cc")
+    """The compiler, with the build's sanitizers if it has any."""
+    s = sanitizers()
+    return [os.environ.get("CC", "cc")] + ([] if s in ("", "none") else [f"-fsanitize={s}"])
 
 
 def check_files(inst, build):
@@ -113,7 +122,7 @@ def check_pkg_config(inst):
 
 def build_and_run(inst, tmp, consumer, name, link, env=None):
     exe = os.path.join(tmp, name)
-    run([cc(), os.path.join(consumer, "add.c"), *inst.pkg_config("--cflags"),
+    run([*cc(), os.path.join(consumer, "add.c"), *inst.pkg_config("--cflags"),
          *link, "-o", exe])
     out = run([exe], env=env or inst.env).strip()
     return exe, out
@@ -158,7 +167,7 @@ def check_pfidl(inst, tmp, consumer):
     shutil.copy(os.path.join(consumer, "calc.pfidl"), out)
     run([pfidl, "calc.pfidl", "-o", "."], cwd=out)
     exe = os.path.join(out, "calc")
-    run([cc(), "-I", out, os.path.join(consumer, "calc.c"),
+    run([*cc(), "-I", out, os.path.join(consumer, "calc.c"),
          os.path.join(out, "calc_exports.c"), *inst.pkg_config("--cflags"),
          *inst.pkg_config("--libs"), "-o", exe])
     said = run([exe], env=inst.env).strip()
@@ -172,7 +181,7 @@ def check_pfidl(inst, tmp, consumer):
 
 def fully_static(inst, tmp, consumer):
     exe = os.path.join(tmp, "add-fully-static")
-    r = subprocess.run([cc(), "-static", os.path.join(consumer, "add.c"),
+    r = subprocess.run([*cc(), "-static", os.path.join(consumer, "add.c"),
                         *inst.pkg_config("--cflags"),
                         *inst.pkg_config("--static", "--libs"), "-o", exe],
                        capture_output=True, text=True)
@@ -192,6 +201,9 @@ def main():
     meson, build, consumer = args
     if not shutil.which("pkg-config"):
         print("pkg-config is not installed")
+        return 77
+    if "--fully-static" in sys.argv and sanitizers() not in ("", "none"):
+        print(f"skipped: a sanitizer runtime ({sanitizers()}) cannot be linked -static")
         return 77
     with tempfile.TemporaryDirectory() as tmp:
         try:

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../sanitizers.h"
 #include "../death.h"
 #include "../x87.h"
 
@@ -43,6 +44,7 @@ static long bus(long x)
 	return p[0];
 }
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
+PF_TEST_NOT_INSTRUMENTED
 static long deep(long x)
 {
 	volatile char pad[4096];
@@ -224,6 +226,8 @@ static void crash_with_x87_values_leaves_next_call_x87_empty(void **state)
 /* ---- what a call sees of a restart --------------------------------------- */
 
 
+/* Two processes crash here at once: see PF_TEST_NOT_INSTRUMENTED. */
+PF_TEST_NOT_INSTRUMENTED
 static long crash_now(long x) { *wild = x; return x; }
 
 /* The first incarnation exports "phoenix.crash"; later ones wait at the
