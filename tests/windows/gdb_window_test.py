@@ -29,11 +29,13 @@ while state["exit"] is None:
         bt = gdb.execute("thread apply 1 bt", to_string=True)
         gdb.execute("thread 1", to_string=True)
         gdb.execute("frame function target_poll", to_string=True)
+        # The faulting load: an access through a register (under a
+        # sanitizer the compiler moves the pointer out of rdi first).
         insn = gdb.execute("x/i $pc", to_string=True)
         rdi = int(gdb.parse_and_eval("$rdi"))
         print("BT restore=%s poll=%s main=%s load=%s rdi=%#x" % (
             "pf_x86_restore" in bt or "signal handler called" in bt,
-            " target_poll " in bt, " main " in bt, "(%rdi)" in insn, rdi))
+            " target_poll " in bt, " main " in bt, "(%r" in insn, rdi))
     gdb.execute("continue", to_string=True)
 print("HITS", bp.hit_count)
 print("EXIT", state["exit"])
