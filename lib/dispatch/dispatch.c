@@ -5,11 +5,11 @@
 #include "arch.h"
 #include "base/msg.h"
 #include "call/submit.h"
+#include "call/take.h"
 #include "dispatch/dispatch.h"
 #include "dispatch/in_place.h"
 #include "dispatch/stack_room.h"
 #include "proc/thread.h"
-#include "trace/record.h"
 
 /* Take T's next message and fill it with the register image in UC. Never
  * fails: a call nested too deep is recorded in the message and reported
@@ -18,23 +18,8 @@ static struct call_msg *capture(struct pf_thread *t, struct pf_import *imp,
 				const ucontext_t *uc, uintptr_t stack_args,
 				const char *via)
 {
-	/* The last message is kept to report "too deep" through. */
-	struct call_msg *m = t->calls.slot[t->calls.depth];
-	m->error = t->calls.depth == LIMIT_DEPTH - 1 ? -ENOSPC : 0;
-	t->calls.depth++;
-	atomic_store_explicit(&m->state, MSG_FILLED, memory_order_relaxed);
-	m->kind = MSG_SYNC;
-	m->import = imp;
-	atomic_store_explicit(&m->caller, t, memory_order_relaxed);
-	atomic_store_explicit(&m->server, NULL, memory_order_relaxed);
-	atomic_store_explicit(&m->callee, NULL, memory_order_relaxed);
-	m->from = t->self;
-	m->detail[0] = '\0';
-	m->in_turn = false;
-	m->pushed = false;
+	struct call_msg *m = call_take(t, imp, via);
 	m->stack_args = (const uint8_t *)stack_args;
-	trace_call_entered(m, via);
-
 	arch_capture(&m->regs, uc);
 	return m;
 }

@@ -9,6 +9,7 @@
 #include "proc/thread.h"
 #include "x86_64/abi.h"
 #include "x86_64/regs.h"
+#include "x86_64/xsave_frame.h"
 
 /* The frame pf_x86_restore finds at rsp (abi.h's RESTORE_*). */
 struct restore_frame {
@@ -28,36 +29,13 @@ _Static_assert(REG_R8 == GREG_R8 && REG_R15 == GREG_R15 && REG_RDI == GREG_RDI &
 	       REG_RDX == GREG_RDX && REG_RAX == GREG_RAX && REG_RCX == GREG_RCX &&
 	       REG_RSP == GREG_RSP && REG_RIP == GREG_RIP, "abi.h");
 
-/* The kernel's note in the FXSAVE image's unused bytes (struct
- * _fpx_sw_bytes) that says an XSAVE area follows, how big it is and which
- * components it holds; the area ends in a second magic word. */
-#define SW_BYTES   464u
-#define MAGIC1     0x46505853u
-#define MAGIC2     0x46505845u
-#define FXSAVE_SIZE 512u
-
-struct sw_bytes {
-	uint32_t magic1;
-	uint32_t extended_size;
-	uint64_t xfeatures;
-	uint32_t xstate_size;
-	uint32_t padding[7];
-};
-
 /* How many bytes of FP to copy (an XSAVE area with its closing magic, so
  * that whoever reads the copy sees a whole frame) and its components. */
 static size_t state_extent(const uint8_t *fp, uint64_t *components)
 {
-	const struct sw_bytes *sw = (const void *)(fp + SW_BYTES);
-	uint32_t magic2;
-	*components = 0;
-	if (sw->magic1 != MAGIC1 || sw->xstate_size < FXSAVE_SIZE + 64)
-		return FXSAVE_SIZE;
-	memcpy(&magic2, fp + sw->xstate_size, sizeof magic2);
-	if (magic2 != MAGIC2)
-		return FXSAVE_SIZE;
-	*components = sw->xfeatures;
-	return sw->xstate_size + sizeof magic2;
+	uint32_t size = xsave_frame_size(fp);
+	*components = size ? xsave_note(fp)->xfeatures : 0;
+	return size ? size + sizeof(uint32_t) : FXSAVE_SIZE;
 }
 
 int dispatch_restore(struct pf_thread *t, ucontext_t *uc, restore_fn *fn,

@@ -20,26 +20,14 @@
 #include <stdbool.h>
 #include <string.h>
 #include "cpu_state.h"
+#include "x86_64/xsave_frame.h"
 
 #define FXSAVE_XMM        160u
-#define FXSAVE_SW_BYTES   464u
-#define XSAVE_HEADER      512u
-#define FP_XSTATE_MAGIC1  0x46505853u
-#define FP_XSTATE_MAGIC2  0x46505845u
+#define XSAVE_HEADER      FXSAVE_SIZE   /* the XSAVE header follows the legacy image */
 
 #define XFEATURE_SSE       (1u << 1)
 #define XFEATURE_YMM       (1u << 2)
 #define XFEATURE_ZMM_HI256 (1u << 6)
-
-/* struct _fpx_sw_bytes, the kernel's note in the FXSAVE image's unused
- * bytes that an XSAVE frame follows. */
-struct sw_bytes {
-	uint32_t magic1;
-	uint32_t extended_size;
-	uint64_t xfeatures;
-	uint32_t xstate_size;
-	uint32_t padding[7];
-};
 
 /* Where YMM_Hi128 (component 2) and ZMM_Hi256 (component 6) start in an
  * XSAVE area; 0 when the CPU has no such component. Packed in one word so a
@@ -78,7 +66,7 @@ void cpu_state_init(void)
  * has no room for it. */
 static uint32_t frame_slot(const uint8_t *fp, unsigned component, unsigned n)
 {
-	const struct sw_bytes *sw = (const void *)(fp + FXSAVE_SW_BYTES);
+	const struct sw_bytes *sw = xsave_note(fp);
 	uint64_t off = offsets();
 	uint32_t base = (uint32_t)(component == 2 ? off : off >> 32) & 0x7fffffffu;
 	uint32_t size = component == 2 ? 16 : 32;
@@ -92,15 +80,7 @@ static uint32_t frame_slot(const uint8_t *fp, unsigned component, unsigned n)
 /* The frame's XSTATE_BV, or NULL when FP holds only an FXSAVE image. */
 static uint64_t *xstate_bv(const uint8_t *fp)
 {
-	const struct sw_bytes *sw = (const void *)(fp + FXSAVE_SW_BYTES);
-	uint32_t magic2;
-	if (sw->magic1 != FP_XSTATE_MAGIC1 || sw->xstate_size < XSAVE_HEADER + 64)
-		return NULL;
-	/* The kernel trusts the frame only with both magics; so do we. */
-	memcpy(&magic2, fp + sw->xstate_size, sizeof magic2);
-	if (magic2 != FP_XSTATE_MAGIC2)
-		return NULL;
-	return (uint64_t *)(uintptr_t)(fp + XSAVE_HEADER);
+	return xsave_frame_size(fp) ? (uint64_t *)(uintptr_t)(fp + XSAVE_HEADER) : NULL;
 }
 
 static const uint8_t gregs_of[16] = {
