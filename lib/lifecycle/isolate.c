@@ -61,6 +61,11 @@ void isolate_main(unsigned index)
 	space_become_isolated(p);
 	thread_space_begin(p);
 	struct process_life *life = p->life;
+	/* A fresh count for this incarnation: the last one's first server
+	 * may have posted and started serving, and a call that crashed it
+	 * ended its OS process before its main thread took the post. A post
+	 * left over would let this one read init_result before init ran. */
+	sem_init(&life->init_done, 1, 0);
 	life->nservers = 0;
 	atomic_store(&life->servers_running, 0);
 	int rc = servers_start(p, 0, 1);

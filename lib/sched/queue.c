@@ -157,10 +157,17 @@ int queue_push(struct pf_process *p, struct call_msg *m)
 	return 0;
 }
 
+/* Empty is the stub both last pushed and next to take. The stub at the
+ * head alone is not enough: a consumer that takes the last call links the
+ * stub in behind it, and a call pushed between its look at the head and
+ * that link sits before the stub (the queue reads call, stub). Only the
+ * consumers move the tail onto the stub, once they have taken everything
+ * before it. A push half done makes the head no stub: pending. */
 bool queue_pending(const struct pf_process *p)
 {
 	const struct run_queue *q = p->queue;
-	return atomic_load_explicit(&q->head, memory_order_relaxed) != &q->stub;
+	return atomic_load_explicit(&q->head, memory_order_relaxed) != &q->stub ||
+	       atomic_load_explicit(&q->tail, memory_order_relaxed) != &q->stub;
 }
 
 /* TAIL leaves the queue (NEXT follows it): in an isolated process it is

@@ -140,8 +140,19 @@ static pf_process *start(const char *ns, unsigned isolation, unsigned restart)
 }
 
 /* The calling process's lazy import of NS.FN, made once: a process has
- * only 256 import slots. */
+ * only 256 import slots. Several caller threads look it up at once. */
+static void *gate_of_locked(const char *ns, const char *fn);
+
 static void *gate_of(const char *ns, const char *fn)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
+	void *gate = gate_of_locked(ns, fn);
+	pthread_mutex_unlock(&lock);
+	return gate;
+}
+
+static void *gate_of_locked(const char *ns, const char *fn)
 {
 	static struct {
 		pf_process *by;
