@@ -162,8 +162,11 @@ bool wait_until(struct waiter *w, wait_ready_fn ready, void *ctx,
 		if (serve)
 			atomic_fetch_or(&serve->spin_mask, bit);
 		bool got = spin(ready, ctx, start, budget);
-		if (serve)
-			atomic_fetch_and(&serve->spin_mask, ~bit);
+		/* Claimed by new work just as the spin ran out: that work is
+		 * ours (its pusher woke no one else), so look once more rather
+		 * than go idle, where a second pusher would claim us again. */
+		if (serve && !(atomic_fetch_and(&serve->spin_mask, ~bit) & bit) && !got)
+			got = ready(ctx);
 		if (got) {
 			atomic_store_explicit(&w->spin_budget, clamp_budget(2ull * budget),
 					      memory_order_relaxed);
