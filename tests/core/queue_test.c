@@ -20,18 +20,18 @@
 
 #define RING 4          /* messages reused in turn */
 #define IN_FLIGHT 2     /* pushed and not yet taken, at most */
-#define RUN_NS 2000000000L
+#define RUN_NS 2000000000LL
 
 static struct call_msg ring[RING];
 static atomic_long linked;   /* pushes that have returned */
 static atomic_long taken;    /* calls the consumer is done with */
 static atomic_bool stop;
 
-static long now_ns(void)
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void *producer(void *arg)
@@ -57,7 +57,8 @@ static void linked_calls_are_pending_while_the_last_is_taken(void **state)
 	struct pf_process *self = pf_self();
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, producer, self), 0);
-	long misses = 0, out_of_order = 0, end = now_ns() + RUN_NS;
+	long misses = 0, out_of_order = 0;
+	int64_t end = now_ns() + RUN_NS;
 	long got = 0;
 	while (now_ns() < end) {
 		/* Read before looking: every one of these is linked now. */
