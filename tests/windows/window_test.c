@@ -33,6 +33,10 @@ struct model {
 	uint8_t mem[2 * PAGE];
 	struct access log[512];
 	_Atomic unsigned n;
+	/* Accesses the owner has finished (release): an access whose accessor
+	 * gave up goes on there, and the test waits for it (await_owner)
+	 * before it looks at the model or resets it. */
+	_Atomic unsigned done;
 	/* Set by the test, read by the owner: volatile, so that the compiler
 	 * keeps them in order with the window accesses around them. */
 	volatile int read_error, write_error;   /* what the functions return */
@@ -53,6 +57,12 @@ static void note(struct model *m, char op, unsigned width, uint64_t offset)
 		m->log[i] = (struct access){ op, width, offset, pf_caller(), gettid() };
 }
 
+static int finished(struct model *m, int rc)
+{
+	atomic_fetch_add_explicit(&m->done, 1, memory_order_release);
+	return rc;
+}
+
 static long *volatile wild = (long *)16;
 
 static int model_read(void *ctx, uint64_t offset, unsigned width, void *value)
@@ -63,9 +73,9 @@ static int model_read(void *ctx, uint64_t offset, unsigned width, void *value)
 		*wild = 1;
 	sleep_ms(m->delay_ms);
 	if (m->read_error)
-		return m->read_error;
+		return finished(m, m->read_error);
 	memcpy(value, m->mem + offset, width);
-	return 0;
+	return finished(m, 0);
 }
 
 static int model_write(void *ctx, uint64_t offset, unsigned width, const void *value)
@@ -74,9 +84,9 @@ static int model_write(void *ctx, uint64_t offset, unsigned width, const void *v
 	note(m, 'W', width, offset);
 	sleep_ms(m->delay_ms);
 	if (m->write_error)
-		return m->write_error;
+		return finished(m, m->write_error);
 	memcpy(m->mem + offset, value, width);
-	return 0;
+	return finished(m, 0);
 }
 
 static int model_update(void *ctx, uint64_t offset, unsigned width, pf_window_step_fn step,
@@ -89,7 +99,7 @@ static int model_update(void *ctx, uint64_t offset, unsigned width, pf_window_st
 	memcpy(v, m->mem + offset, width);
 	if (step(arg, v))
 		memcpy(m->mem + offset, v, width);
-	return 0;
+	return finished(m, 0);
 }
 
 static const pf_window_ops plain_ops = { model_read, model_write, NULL };
@@ -207,6 +217,19 @@ static double now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Wait until the owner has finished N accesses to M: after one whose
+ * accessor timed out, only this orders what the owner still does to M
+ * before what the test does next (a sleep would not). */
+static void await_owner(struct model *m, unsigned n)
+{
+	double t0 = now_ms();
+	while (atomic_load_explicit(&m->done, memory_order_acquire) < n) {
+		if (now_ms() - t0 > 10000)
+			fail_msg("the owner did not finish %u accesses in 10 s", n);
+		sleep_ms(1);
+	}
 }
 
 /* ---- loads and stores ------------------------------------------------------ */
@@ -524,7 +547,8 @@ static void an_access_that_times_out_reads_all_ones(void **state)
 	assert_int_equal(pf_window_set_timeout((void *)r, -1), -EINVAL);
 	assert_int_equal(pf_window_set_timeout((void *)(r + 1), 0), -EINVAL);
 	pf_window_unmap((void *)r);
-	sleep_ms(350);   /* the owner finishes the access it was given */
+	await_owner(&slow_model, 1);   /* the access it was given */
+	assert_int_equal(slow_model.n, 1);
 	slow_model.delay_ms = 0;
 }
 
@@ -543,7 +567,7 @@ static void an_atomic_access_that_timed_out_changes_nothing_later(void **state)
 	__asm__ volatile("xchg %0, (%1)" : "+r"(v) : "r"(u) : "memory");
 	assert_int_equal(pf_errno(), -ETIMEDOUT);
 	assert_int_equal(v, 0xffffffff);   /* as after a failed read */
-	sleep_ms(300);                      /* the owner has come to it */
+	await_owner(&upd_model, 1);         /* the owner has come to it */
 	upd_model.delay_ms = 0;
 	assert_int_equal(upd_model.n, 1);
 	assert_int_equal(upd_model.mem[0], 5);
