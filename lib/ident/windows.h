@@ -32,6 +32,7 @@ struct window {
 	uint32_t first_port;
 	pf_window_ops ops;
 	void *ctx;
+	struct window *replaced;    /* the record this one replaced (kept) */
 };
 
 /* P offers window W under NAME (a validated "ns.name") with FLAGS
