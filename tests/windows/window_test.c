@@ -650,6 +650,56 @@ static void a_crash_in_the_read_function_is_the_owners_alone(void **state)
 	stop_server(c);
 }
 
+/* Each incarnation of process "again" offers its window over a model of
+ * its own, whose first word says which incarnation it is. */
+static struct model again_models[3];
+static _Atomic unsigned again_incarnation;
+
+static int again_init(void *arg)
+{
+	(void)arg;
+	unsigned k = atomic_fetch_add(&again_incarnation, 1);
+	if (k >= sizeof again_models / sizeof again_models[0])
+		return -ENOSPC;
+	struct model *m = &again_models[k];
+	uint32_t mark = k + 1;
+	memcpy(m->mem, &mark, sizeof mark);
+	return pf_window_create("again.win", 1, &plain_ops, m, 0);
+}
+
+/* While the owner restarts and offers its window again (with another
+ * context), the accessor keeps accessing it: each access fails, or
+ * reaches one incarnation whole; once restarted, the new one. Under
+ * ThreadSanitizer this shows a record rewritten under readers. */
+static void a_window_offered_again_on_restart_reaches_the_new_incarnation(void **state)
+{
+	(void)state;
+	pf_process *c;
+	pf_process_options opts = { .size = sizeof opts, .restart = PF_RESTART_ALWAYS };
+	assert_int_equal(pf_process_create(&c, "again", &opts, again_init, NULL), 0);
+	volatile uint32_t *r = map("again.win", 0);
+	for (unsigned k = 0; k < 2; k++) {
+		assert_int_equal(r[0], k + 1);
+		assert_int_equal(pf_errno(), 0);
+		again_models[k].crash = true;
+		assert_int_equal(r[1], 0xffffffff);
+		assert_int_equal(pf_errno(), -EOWNERDEAD);
+		/* No pause: the accesses meet the restart. */
+		uint32_t v = 0xffffffff;
+		double t0 = now_ms();
+		while (v == 0xffffffff && now_ms() - t0 < 5000) {
+			v = r[0];
+			if (v == 0xffffffff)
+				assert_true(pf_errno() == -EOWNERDEAD || pf_errno() == -ESRCH);
+		}
+		assert_int_equal(v, k + 2);
+		assert_int_equal(pf_errno(), 0);
+	}
+	assert_int_equal(pf_process_crashes(c), 2);
+	pf_window_unmap((void *)r);
+	stop_server(c);
+}
+
 /* ---- names, mappings, errors ------------------------------------------- */
 
 static int late_init(void *arg)
@@ -1081,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(the_owners_error_fails_the_access),
 		cmocka_unit_test(a_stopped_owner_reads_all_ones_and_drops_stores),
 		cmocka_unit_test(a_crash_in_the_read_function_is_the_owners_alone),
+		cmocka_unit_test(a_window_offered_again_on_restart_reaches_the_new_incarnation),
 	};
 	const struct CMUnitTest grants[] = {
 		cmocka_unit_test_setup(a_private_window_is_mapped_only_with_a_grant, grants_setup),
