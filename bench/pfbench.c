@@ -34,6 +34,9 @@
 #include <unistd.h>
 
 #include "bench.h"
+#ifndef PFBENCH_NO_PF
+#include <pfipc.h>
+#endif
 
 /* ----------------------------------------------------------- case list */
 
@@ -361,6 +364,13 @@ int main(int argc, char **argv)
 	}
 	if (o.only)
 		filter_cases(&l, o.only);
+#ifndef PFBENCH_NO_PF
+	/* Before any thread (the load, the cases' peers): pf_init forks the
+	 * helper that isolated processes are forked from, and a process
+	 * forked from several threads may not start threads of its own
+	 * under ThreadSanitizer. */
+	(void)pf_init();   /* a failure shows in the cases' setup */
+#endif
 	if (load_start(o.load) != 0) {
 		fprintf(stderr, "pfbench: could not start %u load threads\n",
 			o.load);

@@ -16,18 +16,53 @@ struct process_windows {
 	struct window_map ports[LIMIT_PORT_MAPS];
 };
 
-/* Writers take `lock`; the fault handler and the serving path read. */
+/* Writers take `lock`; the fault handler and the serving path read.
+ *
+ * A record is never written once published: a process that restarts
+ * offers its windows again while other threads' accesses (in the fault
+ * handler, without a lock) still read the old record. An offer that
+ * changes nothing keeps the record; one that does publishes a new one,
+ * and the old one stays allocated (linked from the new one), since a
+ * handler may be reading it. */
+typedef struct window *_Atomic window_ref;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct window *_Atomic records;                        /* by registry index */
+static window_ref *_Atomic records;                           /* by registry index */
 static struct process_windows *_Atomic by_process[LIMIT_PROCESSES];
 
 const struct window *window_of(const struct export_entry *e)
 {
-	struct window *all = atomic_load_explicit(&records, memory_order_acquire);
+	window_ref *all = atomic_load_explicit(&records, memory_order_acquire);
 	if (!all || !e)
 		return NULL;
-	const struct window *w = &all[registry_index(e)];
-	return w->kind ? w : NULL;
+	return atomic_load_explicit(&all[registry_index(e)], memory_order_acquire);
+}
+
+static bool same_record(const struct window *a, const struct window *b)
+{
+	return a->kind == b->kind && atomic_load(&a->size) == atomic_load(&b->size) &&
+	       a->first_port == b->first_port && a->ops.read == b->ops.read &&
+	       a->ops.write == b->ops.write && a->ops.update == b->ops.update && a->ctx == b->ctx;
+}
+
+/* The record for W at E's index: the one there if it is the same, else a
+ * new one, published. NULL without memory. Lock held. */
+static struct window *record_for(window_ref *all, const struct export_entry *e,
+				 const struct window *w)
+{
+	window_ref *ref = &all[registry_index(e)];
+	struct window *r = atomic_load_explicit(ref, memory_order_relaxed);
+	if (r && same_record(r, w))
+		return r;
+	if (!(r = calloc(1, sizeof *r)))
+		return NULL;
+	r->kind = w->kind;
+	atomic_init(&r->size, atomic_load(&w->size));
+	r->first_port = w->first_port;
+	r->ops = w->ops;
+	r->ctx = w->ctx;
+	r->replaced = atomic_load_explicit(ref, memory_order_relaxed);
+	atomic_store_explicit(ref, r, memory_order_release);
+	return r;
 }
 
 int windows_offer(struct pf_process *p, const char *name, const struct window *w,
@@ -35,7 +70,7 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 {
 	pthread_mutex_lock(&lock);
 	int rc = 0;
-	struct window *all = atomic_load(&records);
+	window_ref *all = atomic_load(&records);
 	if (!all) {
 		if (!(all = calloc(LIMIT_EXPORT_NAMES, sizeof *all)))
 			rc = -ENOMEM;
@@ -54,16 +89,12 @@ int windows_offer(struct pf_process *p, const char *name, const struct window *w
 		snprintf(why, whycap, "\"%s\" is exported already, by process %s%s", name,
 			 holder->name, holder == p ? " (this one)" : "");
 	rc = rc ? rc : !e ? -ENOSPC : holder ? -EEXIST : 0;
-	if (!rc) {
-		struct window *r = &all[registry_index(e)];
-		r->kind = w->kind;
-		atomic_store(&r->size, atomic_load(&w->size));
-		r->first_port = w->first_port;
-		r->ops = w->ops;
-		r->ctx = w->ctx;
-		/* Published by the export's release of its owner. */
-		rc = registry_export(p, name, NULL, 0, 0, flags | EXPORT_WINDOW, NULL, 0, why, whycap);
+	if (!rc && !record_for(all, e, w)) {
+		snprintf(why, whycap, "no memory for the window record");
+		rc = -ENOMEM;
 	}
+	if (!rc)
+		rc = registry_export(p, name, NULL, 0, 0, flags | EXPORT_WINDOW, NULL, 0, why, whycap);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }

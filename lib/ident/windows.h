@@ -32,6 +32,7 @@ struct window {
 	uint32_t first_port;
 	pf_window_ops ops;
 	void *ctx;
+	struct window *replaced;    /* the record this one replaced (kept) */
 };
 
 /* P offers window W under NAME (a validated "ns.name") with FLAGS
@@ -41,7 +42,9 @@ struct window {
 int windows_offer(struct pf_process *p, const char *name, const struct window *w,
 		  unsigned flags, char *why, size_t whycap);
 
-/* The record of window E, or NULL when E was never offered as one. */
+/* The record of window E, or NULL when E was never offered as one. A
+ * record never changes once published (an offer again on restart keeps
+ * it or publishes another), so a reader needs no lock. */
 const struct window *window_of(const struct export_entry *e);
 
 /* One mapping: the imports its accesses go through (owned by the mapping

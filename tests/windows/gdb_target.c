@@ -18,6 +18,10 @@ __attribute__((noinline)) int target_read(void *ctx, uint64_t offset, unsigned w
 
 static const pf_window_ops ops = { target_read, NULL, NULL };
 
+/* Where the two windows are mapped, for the test to compare with the
+ * register the faulting load reads through. */
+void *volatile target_windows[2];
+
 /* The load is the function's first instruction: unwinding into it must
  * not take the faulting instruction for a return address. */
 __attribute__((noinline)) uint32_t target_poll(volatile uint32_t *regs)
@@ -40,6 +44,8 @@ int main(void)
 	    pf_process_create(&device, "device", NULL, init, NULL) != 0 ||
 	    pf_window_map("gw.msg", 0, &msg) != 0 || pf_window_map("gw.mig", 0, &mig) != 0)
 		return 2;
+	target_windows[0] = msg;
+	target_windows[1] = mig;
 	uint32_t a = target_poll(msg), b = target_poll(mig);
 	printf("read %u and %u\n", a, b);
 	return a == 40 && b == 40 && pf_errno() == 0 ? 0 : 1;

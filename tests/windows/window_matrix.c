@@ -360,6 +360,14 @@ static int setup(void **state)
 		return -1;
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	insn = cs_malloc(cs);
+	/* A handle's first decode allocates its instruction table (calloc):
+	 * made here, so that on_trap, a signal handler, never allocates. */
+	static const uint8_t warm_up[] = { 0x8b, 0x07 };   /* mov eax, [rdi] */
+	const uint8_t *code = warm_up;
+	size_t size = sizeof warm_up;
+	uint64_t at = 0;
+	if (!insn || !cs_disasm_iter(cs, &code, &size, &at, insn))
+		return -1;
 	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED || pf_process_join_self(&drv, "drv") != 0 ||
 	    pf_process_create(&hw, "hw", NULL, hw_init, NULL) != 0 ||
