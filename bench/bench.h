@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hist.h"
+#include "sys.h"
+#include "tick.h"
+
 /* ---------------------------------------------------------------- cases */
 
 struct bench_stats {
@@ -22,33 +26,6 @@ struct bench_stats {
 	double min_ns;
 	double max_ns;
 };
-
-/* ------------------------------------------------------------ histogram */
-
-/* Log-linear: values below 2^HIST_SUB_BITS exact, then every power of two
- * split into 2^HIST_SUB_BITS buckets, HIST_BLOCKS blocks in all (values of
- * 2^44 and more share the top bucket). hist.c says why. */
-#define HIST_SUB_BITS 5
-#define HIST_BLOCKS 40
-#define HIST_BUCKETS (HIST_BLOCKS << HIST_SUB_BITS)
-/* A tail percentile needs at least this many samples at or beyond it. */
-#define HIST_TAIL_MIN 5
-
-struct hist {
-	uint64_t count;
-	uint64_t n[HIST_BUCKETS];
-};
-
-void hist_clear(struct hist *h);
-void hist_add(struct hist *h, uint64_t v);
-void hist_add_n(struct hist *h, unsigned bucket, uint64_t n);
-void hist_merge(struct hist *into, const struct hist *from);
-unsigned hist_bucket_of(uint64_t v);
-uint64_t hist_bucket_low(unsigned bucket);
-uint64_t hist_bucket_width(unsigned bucket);
-/* The Q-quantile (0 < Q <= 1) in the recorded unit, or NAN: no samples, or
- * for Q > 0.5 fewer than HIST_TAIL_MIN samples at or beyond it. */
-double hist_percentile(const struct hist *h, double q);
 
 /* Per-operation latency of a case, from the latency pass (pfbench.c). */
 struct bench_latency {
@@ -107,45 +84,6 @@ void alternatives_register(struct case_list *l);
 void pf_cases_register(struct case_list *l);
 void entries_register(struct case_list *l);
 void windows_register(struct case_list *l);
-
-/* ----------------------------------------------------------------- tick */
-
-/*
- * Call bench_tick() once per operation in every measuring loop (in every
- * thread that makes operations). Outside the latency pass it is a load and
- * a branch; during it, the time since the thread's previous tick goes into
- * that thread's histogram (tick.c).
- */
-extern uint32_t bench_tick_gen; /* 0: not recording */
-void bench_tick_slow(void);
-
-static inline void bench_tick(void)
-{
-	if (__builtin_expect(__atomic_load_n(&bench_tick_gen,
-					     __ATOMIC_RELAXED) != 0, 0))
-		bench_tick_slow();
-}
-
-uint64_t tsc_now(void);
-/* At start-up: pick the TSC instruction, note the TSC and the clock. */
-void tick_init(void);
-bool tick_tsc_invariant(void);
-/* Once, when the last tick is taken: the TSC rate against CLOCK_MONOTONIC
- * since tick_init. tick_ns_per_cycle is NAN before. */
-void tick_rate_fix(void);
-double tick_ns_per_cycle(void);
-/* Start recording (every thread starts afresh), and stop, adding what every
- * thread recorded to OUT. Only while no thread of a case is running. */
-void tick_pass_begin(void);
-void tick_pass_end(struct hist *out);
-bool tick_pass_active(void);
-/* Add N samples in BUCKET to the calling thread's log (a child's counts). */
-void tick_add_counts(unsigned bucket, uint64_t n);
-/* What a tick costs, in ns: armed, the p50 of N back-to-back ticks (what
- * every percentile sample carries); idle, the difference per operation of
- * two timed loops of 10 N, with and without a tick (what every operation
- * of the rounds carries). */
-void tick_cost(uint64_t n, double *armed_ns, double *idle_ns);
 
 /* ----------------------------------------------------------------- load */
 
@@ -209,32 +147,6 @@ int report_json(const struct case_list *l, const struct run_info *ri,
 		const char *path);
 
 /* ------------------------------------------------------------- helpers */
-
-uint64_t now_ns(void);
-
-/* CPUs: cpu_a for the measuring (main) thread, cpu_b for its peer; -1 when
- * the process may run on fewer than 2 CPUs (then nothing is pinned). */
-void cpus_init(void);
-int cpu_a(void);
-int cpu_b(void);
-unsigned cpus_allowed(void);
-
-/* Pin the calling thread to CPU (or, for -1, leave it alone); the previous
- * mask is kept in *SAVED so that cpu_unpin can put it back. */
-struct cpu_saved {
-	bool valid;
-	unsigned char mask[128]; /* a cpu_set_t, kept opaque here */
-};
-void cpu_pin(int cpu, struct cpu_saved *saved);
-void cpu_unpin(const struct cpu_saved *saved);
-
-/* Busy-wait politely: PAUSE on 2+ CPUs, sched_yield on one, where a spin
- * would only burn the peer's time slice. */
-void spin_relax(void);
-
-/* FUTEX_WAIT / FUTEX_WAKE (private), for 32-bit words. */
-void futex_wait(uint32_t *word, uint32_t expected);
-void futex_wake(uint32_t *word, int n);
 
 /* A peer: a long-lived thread that runs FN(ARG, ITERS) once per batch when
  * kicked, then sleeps. Ping-pong cases keep their other side here so that

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "bench.h"
+#include "hist.h"
 
 /* The first HIST_SUB buckets are exact; each later block of HIST_SUB
  * buckets covers one power of two. */

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "sys.h"
 
 _Static_assert(sizeof(cpu_set_t) <= sizeof(((struct cpu_saved *)0)->mask),
 	       "struct cpu_saved too small for a cpu_set_t");

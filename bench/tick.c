@@ -27,7 +27,9 @@
 #include <stdlib.h>
 #include <x86intrin.h>
 
-#include "bench.h"
+#include "hist.h"
+#include "sys.h"
+#include "tick.h"
 
 uint32_t bench_tick_gen;
 
