@@ -23,28 +23,28 @@ static int caller_pid(pid_t *pid)
 	return *pid > 0 ? 0 : -ESRCH;
 }
 
-int pf_copy_from_caller(void *dst, const void *src, size_t n)
+/* The caller to copy N bytes to or from, through LOCAL on this side: 0
+ * and *PID, 1 when there is nothing to copy, or a negative errno value. */
+static int copy_peer(pid_t *pid, const void *local, size_t n)
 {
-	pid_t pid;
-	int rc = caller_pid(&pid);
+	int rc = caller_pid(pid);
 	if (rc)
 		return rc;
 	if (n == 0)
-		return 0;
-	if (!dst)
-		return -EINVAL;
-	return space_copy_from(pid, dst, src, n);
+		return 1;
+	return local ? 0 : -EINVAL;
+}
+
+int pf_copy_from_caller(void *dst, const void *src, size_t n)
+{
+	pid_t pid;
+	int rc = copy_peer(&pid, dst, n);
+	return rc ? (rc > 0 ? 0 : rc) : space_copy_from(pid, dst, src, n);
 }
 
 int pf_copy_to_caller(void *dst, const void *src, size_t n)
 {
 	pid_t pid;
-	int rc = caller_pid(&pid);
-	if (rc)
-		return rc;
-	if (n == 0)
-		return 0;
-	if (!src)
-		return -EINVAL;
-	return space_copy_to(pid, dst, src, n);
+	int rc = copy_peer(&pid, src, n);
+	return rc ? (rc > 0 ? 0 : rc) : space_copy_to(pid, dst, src, n);
 }
