@@ -17,24 +17,12 @@ struct death {
 	char err[4096]; /* what it wrote on stderr */
 };
 
-static inline struct death run_child(void (*fn)(void))
+/* Read what child PID wrote into the pipe FDS (its write end is closed
+ * here) until it ends, then wait for it: how it died, and its stderr. */
+static inline struct death death_collect(pid_t pid, int fds[2])
 {
 	struct death d;
 	memset(&d, 0, sizeof d);
-	int fds[2];
-	if (pipe(fds) != 0)
-		abort();
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		/* The test framework's SIGSEGV handler would catch the
-		 * death we are looking for; the child dies the plain way. */
-		signal(SIGSEGV, SIG_DFL);
-		fn();
-		_exit(0);
-	}
 	close(fds[1]);
 	size_t n = 0;
 	ssize_t r;
@@ -50,6 +38,25 @@ static inline struct death run_child(void (*fn)(void))
 	return d;
 }
 
+static inline struct death run_child(void (*fn)(void))
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		abort();
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		/* The test framework's SIGSEGV handler would catch the
+		 * death we are looking for; the child dies the plain way. */
+		signal(SIGSEGV, SIG_DFL);
+		fn();
+		_exit(0);
+	}
+	return death_collect(pid, fds);
+}
+
 /* Run this program again as `PROGRAM ARG`, a fresh process that inherits
  * nothing from the test framework or from pfipc (Syscall User Dispatch is
  * off in a forked child), and report how it died and what it wrote on
@@ -57,8 +64,6 @@ static inline struct death run_child(void (*fn)(void))
 static inline struct death run_self(const char *arg)
 {
 	extern char **environ;
-	struct death d;
-	memset(&d, 0, sizeof d);
 	int fds[2];
 	if (pipe(fds) != 0)
 		abort();
@@ -71,19 +76,7 @@ static inline struct death run_self(const char *arg)
 	if (posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) != 0)
 		abort();
 	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	size_t n = 0;
-	ssize_t r;
-	while ((r = read(fds[0], d.err + n, sizeof d.err - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status))
-		d.signal = WTERMSIG(status);
-	else
-		d.status = WEXITSTATUS(status);
-	return d;
+	return death_collect(pid, fds);
 }
 
 #endif

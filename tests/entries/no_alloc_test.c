@@ -11,33 +11,8 @@
 #include "../common.h"
 #include "../sanitizers.h"
 
-#ifdef PF_TEST_SANITIZER_OWNS_MALLOC
-int main(void)
-{
-	fputs("skipped: built with a sanitizer that interposes malloc itself, "
-	      "so this test cannot count the library's allocations\n", stderr);
-	return 77;
-}
-#else
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
-
-static atomic_long allocations;
-
-void *malloc(size_t n) { atomic_fetch_add(&allocations, 1); return __libc_malloc(n); }
-void *calloc(size_t a, size_t b) { atomic_fetch_add(&allocations, 1); return __libc_calloc(a, b); }
-void *realloc(void *p, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_realloc(p, n); }
-void *aligned_alloc(size_t a, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_memalign(a, n); }
-void *memalign(size_t a, size_t n) { atomic_fetch_add(&allocations, 1); return __libc_memalign(a, n); }
-int posix_memalign(void **p, size_t a, size_t n)
-{
-	atomic_fetch_add(&allocations, 1);
-	*p = __libc_memalign(a, n);
-	return *p ? 0 : 12;   /* ENOMEM */
-}
+#include "../alloc_count.h"
+#ifndef PF_TEST_SANITIZER_OWNS_MALLOC
 
 static long add(long a, long b) { return a + b; }
 
