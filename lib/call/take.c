@@ -22,8 +22,6 @@ struct call_msg *call_take(struct pf_thread *t, struct pf_import *imp, const cha
 	m->detail[0] = '\0';
 	m->in_turn = false;
 	m->pushed = false;
-	m->stack_args = NULL;
-	m->regs.stack_len = 0;
 	trace_call_entered(m, via);
 	return m;
 }

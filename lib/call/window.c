@@ -19,6 +19,8 @@ int call_window(struct pf_thread *t, struct pf_import *imp, const char *via,
 		struct window_io *io)
 {
 	struct call_msg *m = call_take(t, imp, via);
+	m->stack_args = NULL;   /* an access carries no arguments */
+	m->regs.stack_len = 0;
 	m->io = *io;
 	struct call_result ignored;
 	call_await(m, &ignored);
